@@ -48,6 +48,10 @@ def is_own_household(actor: Actor, household: Household) -> bool:
     )
 
 
+def can_view_own_household(actor: Actor) -> bool:
+    return actor.role in HOUSEHOLD_ROLES and actor.user.resident is not None
+
+
 def can_view_household_history(actor: Actor, household: Household) -> bool:
     return actor.acts_as_at(VILLAGE_CADRE_ROLES | {Role.SUPERVISOR}, household.village)
 

@@ -402,9 +402,11 @@ def _chinese_number(numeral: str) -> int:
     """一 … 九十九; 0 for anything else."""
     if not (match := _CHINESE_NUMBER.fullmatch(numeral)):
         return 0
-    tens, ten, ones = match.groups()
-    # "".index("") is 0: 十一 has no tens digit but is 11, and 二十 has no ones digit.
-    return (_CHINESE_DIGITS.index(tens or "") or bool(ten)) * 10 + _CHINESE_DIGITS.index(ones)
+    tens, ten, ones = match.groups(default="")
+    # 十一 is 11 and 二十 is 20: a lone 十 is one ten, a missing last digit is zero.
+    tens_value = _CHINESE_DIGITS.index(tens) if tens else int(bool(ten))
+    ones_value = _CHINESE_DIGITS.index(ones) if ones else 0
+    return tens_value * 10 + ones_value
 
 
 def _parse_door_plate(value: object) -> str:

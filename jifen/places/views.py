@@ -80,10 +80,10 @@ def household_detail(request: JifenRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 def my_household(request: JifenRequest) -> HttpResponse:
     actor = actor_of(request)
-    resident = actor.user.resident
-    if resident is None:
-        return render(request, "core/no_role.html")
-    household = resident.household
+    if not permissions.can_view_own_household(actor):
+        raise PermissionDenied
+    assert actor.user.resident is not None
+    household = actor.user.resident.household
     return redirect("household", code=household.village.code, pk=household.pk)
 
 

@@ -1,0 +1,95 @@
+"""Personas, after healthchecks' Alice and Bob: one of each role in 桂花村, and strangers.
+
+桂花村 (Osmanthus village) and 双河村 (Twin Rivers) lie in 清平镇; 玉泉村 lies in 玉泉镇. All
+three are in 青山县.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
+from jifen.accounts.models import Role, RoleGrant, User
+from jifen.places.models import Household, Place
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's cost protects real passwords; in tests it would only cost minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    county: Place
+    township: Place
+    village: Place
+    neighbour_village: Place
+    other_township: Place
+    far_village: Place
+    home: Household
+    neighbour_home: Household
+    far_home: Household
+    people: dict[str, User]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    county = factories.county()
+    township = factories.township(county, "510681101000", "清平镇")
+    village = factories.village(township, "510681101201", "桂花村")
+    neighbour_village = factories.village(township, "510681101202", "双河村")
+    other_township = factories.township(county, "510681102000", "玉泉镇")
+    far_village = factories.village(other_township, "510681102201", "玉泉村")
+    home = factories.household(village, "1-01", "王建国", members=3)
+    cadre_home = factories.household(village, "1-02", "李书记")
+    neighbour_home = factories.household(neighbour_village, "2-01", "赵大海")
+    far_home = factories.household(far_village, "3-01", "孙玉兰")
+    child = home.residents.exclude(pk=home.head_id).first()
+    assert child is not None and home.head is not None and cadre_home.head is not None
+    grid = home.grid
+    people = {
+        "household_head": factories.account("王建国", Role.HOUSEHOLD_HEAD, village, resident=home.head),
+        "villager": factories.account(child.name, Role.VILLAGER, village, resident=child),
+        "grid_member": factories.account("周网格", Role.GRID_MEMBER, village, grid=grid),
+        "secretary": factories.account("李书记", Role.SECRETARY, village, resident=cadre_home.head),
+        "committee_member": factories.account("陈委员", Role.COMMITTEE_MEMBER, village),
+        "supervisor": factories.account("吴监督", Role.SUPERVISOR, village),
+        "representative": factories.account("郑代表", Role.REPRESENTATIVE, village),
+        "store_keeper": factories.account("冯店主", Role.STORE_KEEPER, village),
+        "township_officer": factories.account("刘包村", Role.TOWNSHIP_OFFICER, township),
+        "township_admin": factories.account("杨镇管", Role.TOWNSHIP_ADMIN, township),
+        "county_admin": factories.account("黄县管", Role.COUNTY_ADMIN, county),
+        "bank_officer": factories.account("钱信贷", Role.BANK_OFFICER, county),
+        "neighbour_secretary": factories.account("赵书记", Role.SECRETARY, neighbour_village),
+        "far_township_admin": factories.account("马镇管", Role.TOWNSHIP_ADMIN, other_township),
+    }
+    return World(
+        county=county,
+        township=township,
+        village=village,
+        neighbour_village=neighbour_village,
+        other_township=other_township,
+        far_village=far_village,
+        home=home,
+        neighbour_home=neighbour_home,
+        far_home=far_home,
+        people=people,
+    )
+
+
+def log_in(client: Client, user: User, role: str | None = None) -> Client:
+    """Sign ``user`` in, acting in ``role`` (their first role if not given)."""
+    client.force_login(user)
+    grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).order_by("id")
+    grant = grants.get(role=role) if role else grants.first()
+    assert grant is not None
+    session = client.session
+    session[ACTIVE_GRANT_SESSION_KEY] = grant.pk
+    session.save()
+    return client

@@ -1,0 +1,95 @@
+"""Small builders for test data: places, households with residents, and accounts with roles."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from jifen.accounts.models import RoleGrant, User
+from jifen.places.idnumbers import check_character
+from jifen.places.models import Grid, Household, Place, Resident, VillagerGroup
+from jifen.places.services import create_place
+
+_sequence = itertools.count(100)
+
+
+def id_number(birth: date = date(1970, 5, 1), *, male: bool = True, area: str = "510681") -> str:
+    """A valid 18-digit ID number, different on every call."""
+    n = next(_sequence)
+    serial = (n % 500) * 2 + (1 if male else 0)
+    birth = birth + timedelta(days=n // 500)
+    first17 = f"{area}{birth:%Y%m%d}{serial:03d}"
+    return first17 + check_character(first17)
+
+
+def phone() -> str:
+    return f"139{next(_sequence):08d}"
+
+
+def county(code: str = "510681000000", name: str = "青山县") -> Place:
+    return create_place(actor=None, kind=Place.Kind.COUNTY, code=code, name=name)
+
+
+def township(parent: Place, code: str, name: str) -> Place:
+    return create_place(actor=None, kind=Place.Kind.TOWNSHIP, code=code, name=name, parent=parent)
+
+
+def village(parent: Place, code: str, name: str) -> Place:
+    return create_place(actor=None, kind=Place.Kind.VILLAGE, code=code, name=name, parent=parent)
+
+
+def household(
+    village: Place, door_plate: str, head_name: str = "王建国", members: int = 2
+) -> Household:
+    group, _ = VillagerGroup.objects.get_or_create(
+        village=village, name="第一组", defaults={"number": 1}
+    )
+    grid, _ = Grid.objects.get_or_create(village=village, name="第1网格")
+    home = Household.objects.create(village=village, group=group, grid=grid, door_plate=door_plate)
+    head = Resident.objects.create(
+        village=village,
+        household=home,
+        name=head_name,
+        gender=Resident.Gender.MALE,
+        birth_date=date(1970, 5, 1),
+        id_number=id_number(date(1970, 5, 1)),
+        phone=phone(),
+        relation=Resident.Relation.HEAD,
+    )
+    for n in range(members - 1):
+        Resident.objects.create(
+            village=village,
+            household=home,
+            name=f"{head_name[0]}小{'一二三四五六'[n]}",
+            gender=Resident.Gender.FEMALE,
+            birth_date=date(1998, 3, 2),
+            id_number=id_number(date(1998, 3, 2), male=False),
+            relation=Resident.Relation.CHILD,
+        )
+    home.head = head
+    home.save(update_fields=["head"])
+    return home
+
+
+def account(
+    name: str,
+    role: str,
+    place: Place,
+    *,
+    resident: Resident | None = None,
+    grid: Grid | None = None,
+) -> User:
+    user = User.objects.create_user(
+        phone=resident.phone if resident and resident.phone else phone(),
+        password="correct horse battery",
+        name=name,
+        resident=resident,
+    )
+    RoleGrant.objects.create(user=user, role=role, place=place, grid=grid)
+    return user
+
+
+def grant(user: User, role: str, place: Place) -> RoleGrant:
+    return RoleGrant.objects.create(user=user, role=role, place=place)
+
+
