@@ -91,7 +91,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # Writers queue instead of failing with "database is locked": every transaction
                 # takes the write lock at BEGIN, and WAL lets readers go on meanwhile.

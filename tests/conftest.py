@@ -50,11 +50,13 @@ def world(db: None) -> World:
     cadre_home = factories.household(village, "1-02", "李书记")
     neighbour_home = factories.household(neighbour_village, "2-01", "赵大海")
     far_home = factories.household(far_village, "3-01", "孙玉兰")
-    child = home.residents.exclude(pk=home.head_id).first()
+    child = home.residents.exclude(relation="head").first()
     assert child is not None and home.head is not None and cadre_home.head is not None
     grid = home.grid
     people = {
-        "household_head": factories.account("王建国", Role.HOUSEHOLD_HEAD, village, resident=home.head),
+        "household_head": factories.account(
+            "王建国", Role.HOUSEHOLD_HEAD, village, resident=home.head
+        ),
         "villager": factories.account(child.name, Role.VILLAGER, village, resident=child),
         "grid_member": factories.account("周网格", Role.GRID_MEMBER, village, grid=grid),
         "secretary": factories.account("李书记", Role.SECRETARY, village, resident=cadre_home.head),

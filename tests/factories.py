@@ -93,3 +93,37 @@ def grant(user: User, role: str, place: Place) -> RoleGrant:
     return RoleGrant.objects.create(user=user, role=role, place=place)
 
 
+def roster_xlsx(rows: list[list[object]], *, title: str | None = "桂花村户籍花名册") -> bytes:
+    """An .xlsx roster with the standard headers (and a title row above them by default)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from jifen.places.roster import ROSTER_HEADERS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    if title:
+        sheet.append([title])
+    sheet.append(list(ROSTER_HEADERS))
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def roster_row(
+    plate: str,
+    head: str,
+    name: str,
+    relation: str,
+    id_number: str,
+    *,
+    group: str = "一组",
+    phone: str = "",
+    party: str = "否",
+    home: str = "是",
+) -> list[object]:
+    return [group, plate, head, name, relation, "", id_number, "", phone, party, home]

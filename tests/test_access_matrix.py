@@ -9,7 +9,7 @@ from collections.abc import Callable
 from io import BytesIO
 
 import pytest
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
@@ -78,14 +78,26 @@ def roster_file(world: World) -> bytes:
     assert sheet is not None
     sheet.append(list(ROSTER_HEADERS))
     sheet.append(
-        ["第一组", "1-99", "钱多多", "钱多多", "户主", "男", factories.id_number(), "", "", "否", "是"]
+        [
+            "第一组",
+            "1-99",
+            "钱多多",
+            "钱多多",
+            "户主",
+            "男",
+            factories.id_number(),
+            "",
+            "",
+            "否",
+            "是",
+        ]
     )
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-Request = Callable[[], HttpResponse]
+Request = Callable[[], HttpResponseBase]
 
 
 def get(name: str, *places: str) -> Callable[[Client, World], Request]:
@@ -104,7 +116,7 @@ def household_page(name: str) -> Callable[[Client, World], Request]:
     return prepare
 
 
-def post_roster(client: Client, world: World) -> HttpResponse:
+def post_roster(client: Client, world: World) -> HttpResponseBase:
     data = BytesIO(roster_file(world))
     data.name = "roster.xlsx"
     return client.post(reverse("roster_import", args=[world.village.code]), {"file": data})

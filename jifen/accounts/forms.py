@@ -32,7 +32,9 @@ class GrantRoleForm(forms.Form):
 
     def __init__(self, *args: Any, place: Place, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [
             (role.value, role.label) for role in Role if ROLE_PLACE_KIND[role] == place.kind
         ]
         grid_field = self.fields["grid"]

@@ -26,7 +26,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any], *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any], *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes answers once a phone number has had too many wrong passwords."""
     form = PhoneLoginForm(request)
     return render(request, "accounts/login.html", {"form": form, "locked_out": True}, status=429)
@@ -66,20 +68,28 @@ def place_roles(request: JifenRequest, code: str) -> HttpResponse:
                     grid=form.cleaned_data.get("grid"),
                 )
             except (PermissionDenied, ValidationError) as error:
-                form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else str(error))
+                form.add_error(
+                    None, error.messages[0] if isinstance(error, ValidationError) else str(error)
+                )
             else:
                 messages.success(request, _("Role granted."))
                 return redirect("place_roles", code=place.code)
-    grants = RoleGrant.objects.filter(place=place, revoked_at__isnull=True).select_related("user", "grid")
+    grants = RoleGrant.objects.filter(place=place, revoked_at__isnull=True).select_related(
+        "user", "grid"
+    )
     rows = [(grant, can_revoke_grant(actor, grant)) for grant in grants]
-    return render(request, "accounts/place_roles.html", {"place": place, "form": form, "rows": rows})
+    return render(
+        request, "accounts/place_roles.html", {"place": place, "form": form, "rows": rows}
+    )
 
 
 @require_POST
 @login_required
 def revoke(request: JifenRequest, code: str, grant_id: int) -> HttpResponse:
     actor = actor_of(request)
-    grant = get_object_or_404(RoleGrant.objects.select_related("place"), pk=grant_id, place__code=code)
+    grant = get_object_or_404(
+        RoleGrant.objects.select_related("place"), pk=grant_id, place__code=code
+    )
     revoke_role(actor=actor, grant=grant)
     messages.success(request, _("Role revoked."))
     return redirect("place_roles", code=code)

@@ -89,10 +89,8 @@ def plan_roster_import(*, village: Place, roster: ParsedRoster) -> RosterPlan:
     }
     id_numbers = [p.id_number for h in roster.households for p in h.people]
     for chunk in _chunks(id_numbers):
-        for resident in Resident.objects.filter(id_number__in=chunk).select_related(
-            "village", "household"
-        ):
-            plan._residents[resident.id_number] = resident
+        found = Resident.objects.filter(id_number__in=chunk).select_related("village", "household")
+        plan._residents.update((registered.id_number, registered) for registered in found)
 
     for roster_household in roster.households:
         existing = plan._households.get(roster_household.door_plate)

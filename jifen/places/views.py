@@ -176,7 +176,9 @@ def township(request: JifenRequest, code: str) -> HttpResponse:
     place = get_object_or_404(Place, code=code, kind=Place.Kind.TOWNSHIP)
     if not permissions.can_view_township(actor, place):
         raise PermissionDenied
-    return render(request, "places/overview.html", {"place": place, "villages": villages_under(place)})
+    return render(
+        request, "places/overview.html", {"place": place, "villages": villages_under(place)}
+    )
 
 
 @login_required
@@ -185,4 +187,6 @@ def county(request: JifenRequest, code: str) -> HttpResponse:
     place = get_object_or_404(Place, code=code, kind=Place.Kind.COUNTY)
     if not permissions.can_view_county(actor, place):
         raise PermissionDenied
-    return render(request, "places/overview.html", {"place": place, "villages": villages_under(place)})
+    return render(
+        request, "places/overview.html", {"place": place, "villages": villages_under(place)}
+    )
