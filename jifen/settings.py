@@ -125,6 +125,7 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, holding the phone number
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jifen.accounts.views.locked_out"
 AXES_VERBOSE = False

@@ -24,6 +24,11 @@ def grant_role(
         raise PermissionDenied(_("You may not grant this role here."))
     if grid is not None and (role != Role.GRID_MEMBER or grid.village_id != place.pk):
         raise ValidationError(_("A grid can only be given to a grid member of its own village."))
+    already = _("%(name)s already holds this role here.") % {"name": user.name}
+    if RoleGrant.objects.filter(
+        user=user, role=role, place=place, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError(already)
     try:
         with transaction.atomic():
             grant = RoleGrant.objects.create(
@@ -41,9 +46,8 @@ def grant_role(
                 after=snapshot(grant, GRANT_FIELDS),
             )
     except IntegrityError as error:
-        raise ValidationError(
-            _("%(name)s already holds this role here.") % {"name": user.name}
-        ) from error
+        # Two cadres granting the same role at the same moment: the constraint decides.
+        raise ValidationError(already) from error
     return grant
 
 
