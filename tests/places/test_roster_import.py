@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import RoleGrant
@@ -153,9 +154,10 @@ def test_an_id_number_registered_in_another_village_is_a_problem(world: World) -
     content = factories.roster_xlsx(
         [factories.roster_row("5-01", far_head.name, far_head.name, "户主", far_head.id_number)]
     )
-    checked = check_roster_upload(
-        actor=actor_for(world), village=world.village, filename="r.xlsx", content=content
-    )
+    with translation.override("en"):
+        checked = check_roster_upload(
+            actor=actor_for(world), village=world.village, filename="r.xlsx", content=content
+        )
     assert [(p.row, str(p.message)) for p in checked.plan.problems] == [
         (3, "This ID number is already registered in 玉泉村.")
     ]
