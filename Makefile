@@ -53,7 +53,7 @@ audit: $(VENV)/.dev-installed ## Look for known vulnerabilities in the pinned de
 		-r requirements/base.txt -r requirements/dev.txt
 
 messages: $(VENV)/.dev-installed ## Gather translatable text into locale/ and compile it
-	$(MANAGE) makemessages --locale zh_Hans --locale en --ignore '.venv/*' --no-obsolete
+	$(MANAGE) makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
 	$(MANAGE) compilemessages --ignore '.venv/*'
 
 bench: ## Benchmarks (not yet: the Performance issue adds them)

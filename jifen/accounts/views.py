@@ -43,7 +43,7 @@ def switch_role(request: JifenRequest) -> HttpResponse:
         messages.error(request, _("That role is not yours."))
         return redirect("home")
     request.session[ACTIVE_GRANT_SESSION_KEY] = grant.pk
-    messages.success(request, _("You now act as %(role)s.") % {"role": grant})
+    messages.success(request, _("You are now acting as %(role)s.") % {"role": grant})
     return redirect("home")
 
 

@@ -21,5 +21,8 @@ class RosterUploadForm(forms.Form):
         if Path(upload.name or "").suffix.lower() not in ROSTER_SUFFIXES:
             raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
         if upload.size and upload.size > settings.ROSTER_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
+            )
         return upload

@@ -226,14 +226,18 @@ def import_roster_upload(
     if actor is not None and not can_edit_registry(actor, village):
         raise PermissionDenied(_("You may not import the roster of this village."))
     if upload.status != RosterUpload.Status.CHECKED:
-        raise ValidationError(_("This file has problems or was already imported; upload it again."))
+        if upload.status == RosterUpload.Status.IMPORTED:
+            raise ValidationError(_("This file was already imported."))
+        raise ValidationError(_("This file has problems; correct it and upload it again."))
     roster = parse_roster(bytes(upload.content), upload.filename, progress=progress)
     with transaction.atomic():
         # One import per village at a time (a no-op on SQLite, where the transaction is IMMEDIATE).
         Place.objects.select_for_update().get(pk=village.pk)
         plan = plan_roster_import(village=village, roster=roster)
         if not plan.is_valid:
-            raise ValidationError(_("The registry changed since the check; upload the file again."))
+            raise ValidationError(
+                _("The registry has changed since the file was checked; upload it again.")
+            )
         events = _apply_roster(actor=actor, village=village, roster=roster, plan=plan)
         upload.status = RosterUpload.Status.IMPORTED
         upload.imported_at = timezone.now()

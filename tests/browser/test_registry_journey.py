@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from jifen.places.models import Household, Resident, RosterUpload
 from tests import factories
@@ -66,19 +67,26 @@ def test_registry_journey(page: Any, live_server: Any, world: World) -> None:
     # fixes it, checks it again and imports
     page.get_by_role("link", name="导入花名册").click()
     upload(page, roster(HEAD, "13800138000"))
-    assert page.locator("table.counts tbody tr").first.inner_text().split() == ["户", "2", "0", "0"]
+    assert page.locator("table.counts tbody tr").first.inner_text().split() == [
+        "户数",
+        "2",
+        "0",
+        "0",
+    ]
     assert_accessible(page)
-    page.get_by_role("button", name="立即导入").click()
+    page.get_by_role("button", name="现在导入").click()
     page.get_by_role("heading", name="已导入").wait_for()
     assert Household.objects.count() == households + 2
     assert Resident.objects.get(id_number=HEAD).phone == "13800138000"
     assert RosterUpload.objects.filter(status=RosterUpload.Status.IMPORTED).count() == 1
 
     # finds a household by a member's name (the list narrows as she types)
-    page.get_by_role("link", name="户籍").first.click()
+    page.get_by_role("link", name="农户信息").first.click()
+    page.wait_for_url(f"**/villages/{world.village.code}/registry/")
+    page.wait_for_load_state()  # htmx is loaded (deferred scripts run before "load")
     page.get_by_label("按姓名或门牌号查找").fill("何桂")
-    page.locator("#household-rows .card").filter(has_text="6-01").wait_for()
-    page.wait_for_function("document.querySelectorAll('#household-rows .card').length === 1")
+    expect(page.locator("#household-rows .card")).to_have_count(1)
+    expect(page.locator("#household-rows .card")).to_contain_text("6-01")
     page.get_by_role("link", name="6-01 郭守田").click()
     page.get_by_role("heading", name="6-01 · 郭守田").wait_for()
     assert HEAD in page.content()

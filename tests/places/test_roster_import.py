@@ -207,7 +207,8 @@ def test_the_command_imports_and_reports(world: World, tmp_path: Path) -> None:
         "import_registry", str(path), village=world.village.code, stdout=out, stderr=StringIO()
     )
     assert out.getvalue().splitlines()[0] == (
-        "imported: households 2 added, 0 changed, 0 unchanged; residents 4 added, 0 changed, 0 unchanged"
+        "imported: households 2 added, 0 changed, 0 unchanged; "
+        "residents 4 added, 0 changed, 0 unchanged"
     )
     assert Household.objects.filter(village=world.village, door_plate="5-02").exists()
 
