@@ -49,8 +49,7 @@ format: $(VENV)/.dev-installed ## Format and fix what ruff can
 	$(BIN)/ruff check --fix .
 
 audit: $(VENV)/.dev-installed ## Look for known vulnerabilities in the pinned dependencies
-	$(BIN)/pip-audit --progress-spinner off --vulnerability-service pypi --disable-pip --no-deps \
-		-r requirements/base.txt -r requirements/dev.txt
+	$(BIN)/python scripts/audit_dependencies.py
 
 messages: $(VENV)/.dev-installed ## Gather translatable text into locale/ and compile it
 	$(MANAGE) makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -107,7 +108,7 @@ def test_registry_journey(page: Any, live_server: Any, world: World) -> None:
     assert_accessible(page)
 
 
-PAGES = [
+PAGES: list[tuple[str, str, Callable[[World], str]]] = [
     ("secretary", "registry", lambda w: f"/villages/{w.village.code}/registry/"),
     ("secretary", "household", lambda w: f"/villages/{w.village.code}/households/{w.home.pk}/"),
     (
