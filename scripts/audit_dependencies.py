@@ -54,7 +54,7 @@ def main() -> int:
         return 0 if os.environ.get("JIFEN_AUDIT_MAY_BE_UNREACHABLE") == "1" else 2
     skipped = len(dependencies) - len(audited)
     print(
-        f"{len(audited)} packages audited, no known vulnerabilities; {skipped} could not be looked up."
+        f"{len(audited)} packages audited, no known vulnerabilities; {skipped} not found."
     )
     return 0
 
