@@ -53,9 +53,7 @@ def main() -> int:
         )
         return 0 if os.environ.get("JIFEN_AUDIT_MAY_BE_UNREACHABLE") == "1" else 2
     skipped = len(dependencies) - len(audited)
-    print(
-        f"{len(audited)} packages audited, no known vulnerabilities; {skipped} not found."
-    )
+    print(f"{len(audited)} packages audited, no known vulnerabilities; {skipped} not found.")
     return 0
 
 
