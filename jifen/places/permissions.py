@@ -52,15 +52,6 @@ def can_view_own_household(actor: Actor) -> bool:
     return actor.role in HOUSEHOLD_ROLES and actor.user.resident is not None
 
 
-def can_view_household_history(actor: Actor, household: Household) -> bool:
-    return actor.acts_as_at(VILLAGE_CADRE_ROLES | {Role.SUPERVISOR}, household.village)
-
-
-def can_view_village_audit(actor: Actor, village: Place) -> bool:
-    """The supervisory committee reads everything that happened in its village."""
-    return village.is_village and actor.acts_as_at([Role.SUPERVISOR], village)
-
-
 def can_view_township(actor: Actor, township: Place) -> bool:
     return township.kind == Place.Kind.TOWNSHIP and actor.acts_as(
         TOWNSHIP_ROLES | {Role.COUNTY_ADMIN}, township

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.accounts.actors import Actor
+from jifen.audit import permissions as audit_permissions
 from jifen.audit.selectors import household_history, village_history
 from jifen.audit.services import record_event
 from jifen.core.http import JifenRequest, actor_of
@@ -72,7 +73,7 @@ def household_detail(request: JifenRequest, code: str, pk: int) -> HttpResponse:
         "residents": household.residents.order_by("id"),
         "full_ids": permissions.can_see_full_id_numbers(actor, household.village),
         "can_edit": permissions.can_edit_registry(actor, household.village),
-        "can_see_history": permissions.can_view_household_history(actor, household),
+        "can_see_history": audit_permissions.can_view_household_history(actor, household),
     }
     return render(request, "places/household.html", context)
 
@@ -101,7 +102,7 @@ def rotate_token(request: JifenRequest, code: str, pk: int) -> HttpResponse:
 def household_audit(request: JifenRequest, code: str, pk: int) -> HttpResponse:
     actor = actor_of(request)
     household = _household_for(actor, code, pk)
-    if not permissions.can_view_household_history(actor, household):
+    if not audit_permissions.can_view_household_history(actor, household):
         raise PermissionDenied
     events = Paginator(household_history(household), 50).get_page(request.GET.get("page"))
     return render(
@@ -114,7 +115,7 @@ def household_audit(request: JifenRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 def village_audit(request: JifenRequest, code: str) -> HttpResponse:
     actor = actor_of(request)
-    village = _village_for(actor, code, permissions.can_view_village_audit)
+    village = _village_for(actor, code, audit_permissions.can_view_village_audit)
     events = Paginator(village_history(village), 50).get_page(request.GET.get("page"))
     return render(request, "audit/history.html", {"village": village, "events": events})
 
