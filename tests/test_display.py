@@ -37,3 +37,9 @@ def test_large_text_persists_in_a_cookie(client: Client, world: World) -> None:
 def test_text_size_never_redirects_to_another_host(client: Client) -> None:
     response = client.post(reverse("text_size"), {"size": "large", "next": "https://evil.example/"})
     assert response["Location"] == reverse("home")
+
+
+def test_a_browser_set_to_english_still_gets_chinese_until_the_switch(client: Client) -> None:
+    page = client.get(reverse("login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "登录" in page.content.decode()
+    assert page["Content-Language"] == "zh-hans"

@@ -95,7 +95,7 @@ def test_registry_journey(page: Any, live_server: Any, world: World) -> None:
 
     # switches to English
     page.get_by_role("button", name="English").click()
-    page.get_by_role("heading", name="Members").wait_for()
+    page.get_by_role("heading", name="Members", exact=True).wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert_accessible(page)
 
