@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "jifen.accounts",
     "jifen.places",
     "jifen.audit",
+    "jifen.rules",
+    "jifen.records",
+    "jifen.ledger",
+    "jifen.board",
     "jifen.demo",
 ]
 
