@@ -33,7 +33,9 @@ install-runtime: $(VENV)/.runtime-installed
 demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it at http://127.0.0.1:8000
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) build_demo --if-empty
-	$(MANAGE) runserver 127.0.0.1:8000 --noreload
+	@# The job runner posts records whose public notice has closed and signs daily checkpoints.
+	$(MANAGE) run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver 127.0.0.1:8000 --noreload
 
 test: $(VENV)/.dev-installed ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from jifen.accounts import views as accounts
+from jifen.board import views as board
 from jifen.core import views as core
 from jifen.places import views as places
+from jifen.records import views as records
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -36,4 +38,40 @@ urlpatterns = [
     path("villages/<str:code>/audit/", places.village_audit, name="village_audit"),
     path("townships/<str:code>/", places.township, name="township"),
     path("counties/<str:code>/", places.county, name="county"),
+    # Points: the door plate, the village board, a household's points
+    path("h/<str:token>/", board.door_plate, name="door_plate"),
+    path("villages/<str:code>/board/", board.village_board, name="village_board"),
+    path(
+        "villages/<str:code>/households/<int:pk>/points/",
+        board.household_points,
+        name="household_points",
+    ),
+    path(
+        "villages/<str:code>/ledger/entries/<int:seq>/proof.json",
+        board.entry_proof,
+        name="entry_proof",
+    ),
+    path(
+        "villages/<str:code>/ledger/consistency/<int:old>-<int:new>.json",
+        board.consistency_proof,
+        name="consistency_proof",
+    ),
+    # Records: declare, record, inspect, review, object, report, correct
+    path("villages/<str:code>/declare/", records.declare, name="declare"),
+    path("villages/<str:code>/households/<int:pk>/record/", records.record_for, name="record_for"),
+    path("villages/<str:code>/households/<int:pk>/report/", records.report, name="report"),
+    path("villages/<str:code>/inspection/", records.inspection, name="inspection"),
+    path("villages/<str:code>/review/", records.review_queue, name="review_queue"),
+    path("villages/<str:code>/records/<int:pk>/object/", records.object_to, name="object_to"),
+    path("villages/<str:code>/records/<int:pk>/correct/", records.correct, name="correct"),
+    path(
+        "villages/<str:code>/objections/<int:pk>/decide/",
+        records.decide_objection,
+        name="decide_objection",
+    ),
+    path(
+        "villages/<str:code>/reports/<int:pk>/verify/", records.verify_report, name="verify_report"
+    ),
+    path("", include("jifen.rules.urls")),
+    path("", include("jifen.board.print_urls")),
 ]

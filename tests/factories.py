@@ -127,3 +127,32 @@ def roster_row(
     home: str = "是",
 ) -> list[object]:
     return [group, plate, head, name, relation, "", id_number, "", phone, party, home]
+
+
+# Appended with the rulebook app; imported here so that the builders above stay independent of it.
+from django.utils import timezone  # noqa: E402
+
+from jifen.rules.catalogue import CATALOGUES  # noqa: E402
+from jifen.rules.models import RulebookVersion  # noqa: E402
+from jifen.rules.services import adopt_version, copy_template, publish_template  # noqa: E402
+
+
+def rulebook(village: Place, *, catalogue: str = "general") -> RulebookVersion:
+    """Put a rulebook in force in ``village`` and return that version: the county's template
+    of the built-in ``catalogue`` (published on first use), copied and adopted by the system."""
+    chosen = CATALOGUES[catalogue]
+    county = Place.objects.get(code=village.path.strip("/").split("/")[0])
+    template = RulebookVersion.objects.filter(
+        rulebook__owner=county,
+        rulebook__is_template=True,
+        rulebook__title=chosen.title,
+        status=RulebookVersion.Status.ADOPTED,
+    ).first() or publish_template(actor=None, owner=county, title=chosen.title, catalogue=chosen)
+    draft = copy_template(actor=None, village=village, template_version=template)
+    return adopt_version(
+        actor=None,
+        version=draft,
+        meeting="村民会议",
+        adopted_on=timezone.localdate(),
+        vote_result="应到312户，实到268户，同意251户",
+    )

@@ -30,7 +30,12 @@ def small_rulebook(village: Place) -> Items:
     """Version 1 of a village rulebook, adopted, with a handful of items."""
     rulebook = Rulebook.objects.create(owner=village, title=f"{village.name}积分细则")
     version = RulebookVersion.objects.create(
-        rulebook=rulebook, number=1, status=RulebookVersion.Status.ADOPTED, meeting="村民会议", adopted_on=date(2026, 1, 10), vote_result="同意 212 反对 8"
+        rulebook=rulebook,
+        number=1,
+        status=RulebookVersion.Status.ADOPTED,
+        meeting="村民会议",
+        adopted_on=date(2026, 1, 10),
+        vote_result="同意 212 反对 8",
     )
     good = Category.objects.create(version=version, title="公共事务", position=1)
     bad = Category.objects.create(version=version, title="扣分项", position=2)
@@ -40,10 +45,14 @@ def small_rulebook(village: Place) -> Items:
 
     def item(code: str, category: Category, title: str, points: int, **extra: object) -> Item:
         fields: dict[str, object] = {"unit": Item.Unit.PER_OCCURRENCE, **extra}
-        return Item.objects.create(version=version, category=category, code=code, title=title, points=points, **fields)
+        return Item.objects.create(
+            version=version, category=category, code=code, title=title, points=points, **fields
+        )
 
     return Items(
-        labour=item("A01", good, "义务劳动", 5, self_declarable=True, cap_points=20, cap_period="month"),
+        labour=item(
+            "A01", good, "义务劳动", 5, self_declarable=True, cap_points=20, cap_period="month"
+        ),
         patrol=item("A02", good, "治安巡逻", 10),
         yard=item("A03", good, "庭院整洁", 3, unit=Item.Unit.PER_INSPECTION),
         littering=item("X01", bad, "乱扔垃圾", -5),
@@ -54,7 +63,9 @@ def small_rulebook(village: Place) -> Items:
 
 def actor(user: User, role: str | None = None) -> Actor:
     grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).order_by("id")
-    return Actor(user=user, grant=grants.get(role=role) if role else grants.first(), ip_address="10.0.0.7")
+    return Actor(
+        user=user, grant=grants.get(role=role) if role else grants.first(), ip_address="10.0.0.7"
+    )
 
 
 def after_notice(days: int = 3) -> datetime:

@@ -120,6 +120,9 @@ class ChainHead(models.Model):
     )
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    # The roots of the perfect subtrees of the Merkle tree so far, largest first, as
+    # [[size, hex], ...]: a checkpoint's root in O(log n), without reading every entry.
+    frontier = models.JSONField(default=list)
 
     def __str__(self) -> str:
         return f"{self.village_id}@{self.last_seq}"
@@ -157,6 +160,8 @@ class Checkpoint(models.Model):
     tree_size = models.PositiveBigIntegerField()
     root_hash = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
+    # The time exactly as it appears in the signed message, kept verbatim.
+    signed_at_text = models.CharField(max_length=40)
     key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="checkpoints")
     signature = models.BinaryField()
 

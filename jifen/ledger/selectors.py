@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from jifen.ledger.encoding import EntryFacts, encode
 from jifen.ledger.merkle import checkpoint_message, consistency_proof, inclusion_proof
 from jifen.ledger.models import Account, Checkpoint, Entry, Measure
-from jifen.ledger.services import account_label, checkpoint_time_text, leaf_hashes
+from jifen.ledger.services import account_label, leaf_hashes
 from jifen.places.models import Household, Place
 
 ENTRY_RELATIONS = ("village", "account", "record__item", "record")
@@ -67,7 +67,7 @@ def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
         "village": checkpoint.village.code,
         "tree_size": checkpoint.tree_size,
         "root": base64.b64encode(bytes.fromhex(checkpoint.root_hash)).decode(),
-        "signed_at": checkpoint_time_text(checkpoint.signed_at),
+        "signed_at": checkpoint.signed_at_text,
         "key_id": checkpoint.key.key_id,
         "public_key": base64.b64encode(bytes(checkpoint.key.public_key)).decode(),
         "signature": base64.b64encode(bytes(checkpoint.signature)).decode(),
@@ -79,7 +79,7 @@ def signed_message(checkpoint: Checkpoint) -> bytes:
         checkpoint.village.code,
         checkpoint.tree_size,
         bytes.fromhex(checkpoint.root_hash),
-        checkpoint_time_text(checkpoint.signed_at),
+        checkpoint.signed_at_text,
     )
 
 

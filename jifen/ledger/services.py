@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
-from jifen.ledger.merkle import checkpoint_message, key_id, root_hash
+from jifen.ledger.merkle import RootAccumulator, checkpoint_message, key_id
 from jifen.ledger.models import (
     Account,
     ChainHead,
@@ -33,6 +33,7 @@ from jifen.ledger.models import (
     SigningKey,
     Standing,
 )
+from jifen.accounts.models import VILLAGE_CADRE_ROLES, RoleGrant
 from jifen.places.models import Household, Place
 from jifen.records.models import Objection, Record
 from jifen.rules.models import Item
@@ -49,21 +50,31 @@ def _lock_chain(village: Place) -> ChainHead:
     return ChainHead.objects.select_for_update().get(village=village)
 
 
-def _accounts(
-    village: Place, household: Household | None, kind: str, measures: list[str]
-) -> dict[str, Account]:
-    """The accounts of one owner for the given measures, created if new, locked in pk order."""
-    for measure in measures:
-        Account.objects.get_or_create(
-            village=village, household=household, kind=kind, measure=measure
+def _lock_accounts(
+    village: Place, household_ids: set[int]
+) -> dict[tuple[str, int | None, str], Account]:
+    """The households' and the village's accounts, created if new, locked in pk order."""
+    wanted = [(Account.Kind.HOUSEHOLD, h, m) for h in sorted(household_ids) for m in Measure.values]
+    wanted += [(Account.Kind.ISSUED, None, m) for m in Measure.values]
+
+    def locked() -> dict[tuple[str, int | None, str], Account]:
+        accounts = (
+            Account.objects.select_for_update()
+            .filter(village=village)
+            .filter(Q(household_id__in=household_ids) | Q(kind=Account.Kind.ISSUED))
+            .order_by("pk")
         )
-    locked = Account.objects.select_for_update().filter(
-        village=village, kind=kind, measure__in=measures
-    )
-    locked = (
-        locked.filter(household=household) if household else locked.filter(household__isnull=True)
-    )
-    return {account.measure: account for account in locked.order_by("pk")}
+        return {(a.kind, a.household_id, a.measure): a for a in accounts}
+
+    found = locked()
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        Account.objects.bulk_create(
+            [Account(village=village, kind=k, household_id=h, measure=m) for k, h, m in missing],
+            ignore_conflicts=True,
+        )
+        found = locked()
+    return found
 
 
 @dataclass(frozen=True)
@@ -72,23 +83,26 @@ class Leg:
     amount: int
 
 
-def _append(
+def _chain_entries(
     *,
     head: ChainHead,
+    tree: RootAccumulator,
+    village: Place,
     posting: Posting,
     legs: list[Leg],
     record: Record | None,
     reason: str,
 ) -> list[Entry]:
-    """Write the entries of one posting at the end of the village's chain."""
-    if any(sum(leg.amount for leg in legs if leg.account.measure == m) for m in Measure.values):
-        raise ValueError("A posting must sum to zero per measure.")
+    """The entries of one posting, appended (in memory) to the village's chain and tree."""
+    for measure in Measure.values:
+        if sum(leg.amount for leg in legs if leg.account.measure == measure):
+            raise ValueError("A posting must sum to zero per measure.")
     entries = []
     for leg in legs:
         leg.account.balance += leg.amount
         head.last_seq += 1
         facts = EntryFacts(
-            village=posting.village.code,
+            village=village.code,
             seq=head.last_seq,
             posting=posting.pk,
             account=account_label(leg.account),
@@ -106,9 +120,10 @@ def _append(
             previous_hash=head.last_hash,
         )
         head.last_hash = entry_hash_of(encode(facts))
+        tree.add(bytes.fromhex(head.last_hash))
         entries.append(
             Entry(
-                village=posting.village,
+                village=village,
                 seq=facts.seq,
                 posting=posting,
                 account=leg.account,
@@ -122,112 +137,174 @@ def _append(
                 entry_hash=head.last_hash,
             )
         )
-    Entry.objects.bulk_create(entries)
-    for leg in legs:
-        Account.objects.filter(pk=leg.account.pk).update(balance=leg.account.balance)
-    head.save(update_fields=["last_seq", "last_hash"])
     return entries
 
 
-def _update_standing(household: Household, score_change: int, when: datetime) -> None:
+def _update_standings(village: Place, changes: dict[int, int], when: datetime) -> None:
+    """Add each household's score change to its standing (made on its first posting)."""
     year = timezone.localtime(when).year
-    village = household.village
-    township = village.parent
-    assert township is not None and township.parent_id is not None
-    standing, _created = Standing.objects.select_for_update().get_or_create(
-        household=household,
-        defaults={
-            "village": village,
-            "township": township,
-            "county_id": township.parent_id,
-            "year": year,
-            "is_absent": not household.at_home,
-        },
-    )
-    if standing.year != year:
-        standing.year, standing.year_score = year, 0
-    standing.score += score_change
-    standing.year_score += score_change
-    standing.save(update_fields=["score", "year", "year_score"])
+    standings = {
+        s.household_id: s
+        for s in Standing.objects.select_for_update().filter(household_id__in=changes)
+    }
+    new_ids = [h for h in changes if h not in standings]
+    if new_ids:
+        township = village.parent
+        assert township is not None and township.parent_id is not None
+        cadre_households = set(
+            RoleGrant.objects.filter(
+                place=village,
+                role__in=VILLAGE_CADRE_ROLES,
+                revoked_at__isnull=True,
+                user__resident__household_id__in=new_ids,
+            ).values_list("user__resident__household_id", flat=True)
+        )
+        away = dict(Household.objects.filter(pk__in=new_ids).values_list("pk", "at_home"))
+        Standing.objects.bulk_create(
+            [
+                Standing(
+                    household_id=h,
+                    village=village,
+                    township=township,
+                    county_id=township.parent_id,
+                    year=year,
+                    is_absent=not away[h],
+                    is_cadre=h in cadre_households,
+                )
+                for h in new_ids
+            ],
+            ignore_conflicts=True,
+        )
+        standings = {
+            s.household_id: s
+            for s in Standing.objects.select_for_update().filter(household_id__in=changes)
+        }
+    for household_id, change in changes.items():
+        standing = standings[household_id]
+        if standing.year != year:
+            standing.year, standing.year_score = year, 0
+        standing.score += change
+        standing.year_score += change
+    Standing.objects.bulk_update(standings.values(), ["score", "year", "year_score"])
 
 
-def is_due(record: Record, now: datetime) -> bool:
-    return (
-        record.status == Record.Status.ON_NOTICE
-        and record.notice is not None
-        and record.notice.closes_at <= now
-        and not record.objections.filter(outcome=Objection.Outcome.OPEN).exists()
+def _due(village: Place, record_ids: list[int], now: datetime) -> list[Record]:
+    open_objection = Objection.objects.filter(record=OuterRef("pk"), outcome=Objection.Outcome.OPEN)
+    return list(
+        Record.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .filter(pk__in=record_ids, village=village, status=Record.Status.ON_NOTICE)
+        .filter(notice__closes_at__lte=now)
+        .exclude(Exists(open_objection))
+        .order_by("pk")
     )
+
+
+def post_records(*, village: Place, record_ids: list[int], now: datetime) -> list[Posting]:
+    """Post those of the records that are due, in one transaction; the others are left alone.
+
+    Safe to call twice, or from two processes at once: under the village's lock, a record
+    already posted is no longer due, and ``Posting.record`` is unique in the database.
+    """
+    with transaction.atomic():
+        head = _lock_chain(village)
+        records = _due(village, record_ids, now)
+        if not records:
+            return []
+        accounts = _lock_accounts(village, {r.household_id for r in records})
+        postings = Posting.objects.bulk_create(
+            [
+                Posting(
+                    village=village,
+                    kind=Posting.Kind.CORRECTION
+                    if r.route == Record.Route.CORRECTION
+                    else Posting.Kind.RECORD,
+                    record=r,
+                    posted_at=now,
+                )
+                for r in records
+            ]
+        )
+        tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
+        entries: list[Entry] = []
+        changes: dict[int, int] = {}
+        for record, posting in zip(records, postings, strict=True):
+            # A base score is honour only: it is never spent at the supermarket.
+            measures = (
+                [Measure.SCORE] if record.item.kind == Item.Kind.BASE else list(Measure.values)
+            )
+            legs = []
+            for measure in measures:
+                legs.append(
+                    Leg(
+                        accounts[(Account.Kind.HOUSEHOLD, record.household_id, measure)],
+                        record.points,
+                    )
+                )
+                legs.append(Leg(accounts[(Account.Kind.ISSUED, None, measure)], -record.points))
+            reason = record.description if posting.kind == Posting.Kind.CORRECTION else ""
+            entries += _chain_entries(
+                head=head,
+                tree=tree,
+                village=village,
+                posting=posting,
+                legs=legs,
+                record=record,
+                reason=reason,
+            )
+            changes[record.household_id] = changes.get(record.household_id, 0) + record.points
+        Entry.objects.bulk_create(entries, batch_size=500)
+        Account.objects.bulk_update(list(accounts.values()), ["balance"], batch_size=500)
+        head.frontier = [[size, digest.hex()] for size, digest in tree.subtrees]
+        head.save(update_fields=["last_seq", "last_hash", "frontier"])
+        _update_standings(village, changes, now)
+        Record.objects.filter(pk__in=[r.pk for r in records]).update(
+            status=Record.Status.POSTED, posted_at=now
+        )
+    return postings
 
 
 def post_record(*, record_id: int, now: datetime | None = None) -> Posting | None:
-    """Post one record whose notice has closed; None if it is not (or no longer) due.
-
-    Safe to call twice, or from two processes at once: the second finds the record posted.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        record = Record.objects.select_related(
-            "village", "household__village__parent", "item", "notice"
-        ).get(pk=record_id)
-        head = _lock_chain(record.village)
-        # Re-read under the village lock: another worker may have posted it meanwhile.
-        record = (
-            Record.objects.select_for_update(of=("self",))
-            .select_related("village", "household__village__parent", "item", "notice")
-            .get(pk=record_id)
-        )
-        if not is_due(record, now):
-            return None
-        village, household = record.village, record.household
-        measures = (
-            [Measure.SCORE]
-            if record.item.kind == Item.Kind.BASE
-            else [Measure.SCORE, Measure.SPENDABLE]
-        )
-        own = _accounts(village, household, Account.Kind.HOUSEHOLD, measures)
-        issued = _accounts(village, None, Account.Kind.ISSUED, measures)
-        kind = (
-            Posting.Kind.CORRECTION
-            if record.route == Record.Route.CORRECTION
-            else Posting.Kind.RECORD
-        )
-        posting = Posting.objects.create(village=village, kind=kind, record=record, posted_at=now)
-        legs = []
-        for measure in measures:
-            legs += [Leg(own[measure], record.points), Leg(issued[measure], -record.points)]
-        reason = record.description if kind == Posting.Kind.CORRECTION else ""
-        _append(head=head, posting=posting, legs=legs, record=record, reason=reason)
-        _update_standing(household, record.points, now)
-        record.status = Record.Status.POSTED
-        record.posted_at = now
-        record.save(update_fields=["status", "posted_at"])
-    return posting
+    """Post one record whose notice has closed; None if it is not (or no longer) due."""
+    record = Record.objects.select_related("village__parent").get(pk=record_id)
+    postings = post_records(
+        village=record.village, record_ids=[record_id], now=now or timezone.now()
+    )
+    return postings[0] if postings else None
 
 
-def due_record_ids(now: datetime, limit: int = 1000) -> list[int]:
+def due_records(now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(village id, record id) of records whose notice closed without an open objection."""
+    open_objection = Objection.objects.filter(record=OuterRef("pk"), outcome=Objection.Outcome.OPEN)
     return list(
         Record.objects.filter(status=Record.Status.ON_NOTICE, notice__closes_at__lte=now)
-        .exclude(objections__outcome=Objection.Outcome.OPEN)
-        .order_by("notice__closes_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .exclude(Exists(open_objection))
+        .order_by("village_id", "pk")
+        .values_list("village_id", "pk")[:limit]
     )
 
 
-def post_due_records(*, now: datetime | None = None) -> int:
+def post_due_records(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """The scheduled job: post every record whose notice window has closed. Returns the count.
 
-    Each record posts in its own transaction: stopped halfway, the job leaves every record
-    either posted once or not at all, and the next run posts the rest.
+    Records post in batches of one village, each batch one transaction: stopped halfway, the
+    job leaves every record either posted once or not at all, and the next run posts the rest.
     """
     now = now or timezone.now()
     posted = 0
-    while ids := due_record_ids(now):
+    villages: dict[int, Place] = {}
+    while due := due_records(now, batch_size):
         progressed = 0
-        for record_id in ids:
-            if post_record(record_id=record_id, now=now) is not None:
-                posted += 1
-                progressed += 1
+        by_village: dict[int, list[int]] = {}
+        for village_id, record_id in due:
+            by_village.setdefault(village_id, []).append(record_id)
+        for village_id, record_ids in by_village.items():
+            if village_id not in villages:
+                villages[village_id] = Place.objects.select_related("parent").get(pk=village_id)
+            progressed += len(
+                post_records(village=villages[village_id], record_ids=record_ids, now=now)
+            )
+        posted += progressed
         if not progressed:
             break
     return posted
@@ -266,21 +343,20 @@ def create_checkpoint(*, village: Place, now: datetime | None = None) -> Checkpo
     assert township is not None
     with transaction.atomic():
         head = _lock_chain(village)
-        hashes = leaf_hashes(village)
-        if len(hashes) != head.last_seq:
-            raise RuntimeError(
-                f"{village.code}: chain head says {head.last_seq}, found {len(hashes)}"
-            )
+        tree = RootAccumulator((size, bytes.fromhex(digest)) for size, digest in head.frontier)
+        if tree.size != head.last_seq:
+            raise RuntimeError(f"{village.code}: the Merkle frontier does not cover the chain")
         key = signing_key_for(township)
-        root = root_hash(hashes)
+        root = tree.root()
         signed_at = checkpoint_time_text(now)
         private = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key))
-        signature = private.sign(checkpoint_message(village.code, len(hashes), root, signed_at))
+        signature = private.sign(checkpoint_message(village.code, tree.size, root, signed_at))
         return Checkpoint.objects.create(
             village=village,
-            tree_size=len(hashes),
+            tree_size=tree.size,
             root_hash=root.hex(),
             signed_at=now,
+            signed_at_text=signed_at,
             key=key,
             signature=signature,
         )
@@ -296,7 +372,10 @@ def villages_needing_checkpoint(now: datetime) -> list[Place]:
             checkpointed=Subquery(newest.values("tree_size")[:1]),
             checkpointed_at=Subquery(newest.values("signed_at")[:1]),
         )
-        .filter(Q(checkpointed__isnull=True) | Q(checkpointed__lt=F("last_seq"), checkpointed_at__lt=today_start))
+        .filter(
+            Q(checkpointed__isnull=True)
+            | Q(checkpointed__lt=F("last_seq"), checkpointed_at__lt=today_start)
+        )
         .select_related("village__parent")
         .order_by("village__code")
     )

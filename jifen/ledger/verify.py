@@ -16,40 +16,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from jifen.ledger.encoding import GENESIS_HASH, encode, entry_hash_of
-from jifen.ledger.merkle import node_hash
+from jifen.ledger.merkle import RootAccumulator
 from jifen.ledger.models import Account, ChainHead, Checkpoint, Measure, Standing
 from jifen.ledger.selectors import entries_in_order, facts_of, signed_message
 from jifen.places.models import Place
-
-
-class RootAccumulator:
-    """Merkle roots of every prefix of a growing list of leaves, O(log n) per root.
-
-    Keeps the perfect subtrees of the left-balanced RFC 9162 tree; the root of the leaves so far
-    folds them from the smallest (rightmost) to the largest.
-    """
-
-    def __init__(self) -> None:
-        self.subtrees: list[tuple[int, bytes]] = []
-        self.size = 0
-
-    def add(self, leaf_hash: bytes) -> None:
-        self.size += 1
-        size, digest = 1, leaf_hash
-        while self.subtrees and self.subtrees[-1][0] == size:
-            left_size, left = self.subtrees.pop()
-            size, digest = left_size + size, node_hash(left, digest)
-        self.subtrees.append((size, digest))
-
-    def root(self) -> bytes:
-        if not self.subtrees:
-            import hashlib
-
-            return hashlib.sha256(b"").digest()
-        digest = self.subtrees[-1][1]
-        for _size, left in reversed(self.subtrees[:-1]):
-            digest = node_hash(left, digest)
-        return digest
 
 
 @dataclass(frozen=True)

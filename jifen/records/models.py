@@ -126,7 +126,8 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household} {self.item.code} {self.points:+d}"
+        # No related rows here: audit labels are built in bulk.
+        return f"{self.get_route_display()} {self.points:+d}"
 
 
 class RecordPhoto(models.Model):

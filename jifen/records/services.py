@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +43,16 @@ LIVE_STATUSES = [
 
 def _values(record: Record) -> dict[str, Any]:
     return {name: getattr(record, name) for name in RECORD_FIELDS}
+
+
+def is_in_force(item: Item, village: Place) -> bool:
+    """Whether the item belongs to the version of the village's rulebook in force."""
+    return RulebookVersion.objects.filter(
+        pk=item.version_id,
+        rulebook__owner=village,
+        rulebook__is_template=False,
+        status=RulebookVersion.Status.ADOPTED,
+    ).exists()
 
 
 def in_force_version(village: Place) -> RulebookVersion:
@@ -111,7 +121,7 @@ def _new_record(
     inspection: InspectionRound | None = None,
     now: datetime,
 ) -> Record:
-    if item.version_id != in_force_version(household.village).pk:
+    if not is_in_force(item, household.village):
         raise ValidationError(_("This item is not in the village's rulebook in force."))
     if quantity < 1 or quantity > 100:
         raise ValidationError(_("The quantity must be between 1 and 100."))
@@ -334,8 +344,9 @@ def run_inspection(
 def _notice_for(village: Place, now: datetime) -> Notice:
     """Today's notice of the village: records approved on one day share one window."""
     today = timezone.localdate(now)
+    start_of_day = timezone.make_aware(datetime.combine(today, time.min))
     notice = Notice.objects.filter(
-        village=village, opened_at__date=today, closes_at__gt=now
+        village=village, opened_at__gte=start_of_day, opened_at__lte=now, closes_at__gt=now
     ).first()
     if notice is None:
         days = (
@@ -364,7 +375,11 @@ def review_record(
     if not approve and not reason.strip():
         raise ValidationError(_("Give the reason for rejecting it."))
     with transaction.atomic():
-        record = Record.objects.select_for_update().get(pk=record.pk)
+        record = (
+            Record.objects.select_for_update(of=("self",))
+            .select_related("village", "household")
+            .get(pk=record.pk)
+        )
         if record.status != Record.Status.PENDING:
             raise ValidationError(_("This record was already reviewed."))
         before = _values(record)
@@ -505,7 +520,7 @@ def report_deed(
     now = now or timezone.now()
     if not permissions.can_report(actor, household):
         raise PermissionDenied(_("You may not report this household."))
-    if not item.is_deduction or item.version_id != in_force_version(household.village).pk:
+    if not item.is_deduction or not is_in_force(item, household.village):
         raise ValidationError(_("Choose a deduction item of the rulebook in force."))
     if not description.strip():
         raise ValidationError(_("Say what happened."))

@@ -26,6 +26,11 @@ class Rulebook(models.Model):
             models.UniqueConstraint(
                 fields=["owner"], condition=Q(is_template=False), name="rulebook_one_per_village"
             ),
+            models.UniqueConstraint(
+                fields=["owner", "title"],
+                condition=Q(is_template=True),
+                name="rulebook_template_unique_title",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,6 +67,9 @@ class RulebookVersion(models.Model):
                 fields=["rulebook"],
                 condition=Q(status="adopted"),
                 name="version_one_in_force",
+            ),
+            models.UniqueConstraint(
+                fields=["rulebook"], condition=Q(status="draft"), name="version_one_draft"
             ),
         ]
 
@@ -146,7 +154,8 @@ class Item(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        # How items appear in choice lists: the title with its points.
+        return f"{self.title}（{self.points:+d}）"
 
     @property
     def is_deduction(self) -> bool:
@@ -166,6 +175,9 @@ class StarBand(models.Model):
         ordering = ["version", "stars"]
         constraints = [
             models.UniqueConstraint(fields=["version", "stars"], name="star_band_unique"),
+            models.CheckConstraint(
+                name="star_band_one_to_five", condition=Q(stars__gte=1, stars__lte=5)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +207,10 @@ class VillageSettings(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="settings_notice_window", condition=Q(notice_days__gte=1, notice_days__lte=15)
+            ),
+            models.CheckConstraint(
+                name="settings_visibility_known",
+                condition=Q(score_visibility__in=["public", "village", "household"]),
             ),
         ]
 

@@ -148,8 +148,9 @@ def test_inclusion_proof_verifies(township_key: Ed25519PrivateKey, tmp_path: Pat
     assert result.stdout == (
         f"village {VILLAGE}\n"
         "entry seq 3 (leaf 2) is in the ledger\n"
-        f"checkpoint: tree size 11, root {checkpoint['root']}, signed at {SIGNED_AT} "
-        f"by key {checkpoint['key_id']} (key taken from the file)\n"
+        f"checkpoint: tree size 11, signed at {SIGNED_AT}\n"
+        f"  root {checkpoint['root']}\n"
+        f"  signer key {checkpoint['key_id']} (as given in the file)\n"
         "OK\n"
     )
 
@@ -336,6 +337,7 @@ def test_consistency_proof_verifies(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"village {VILLAGE}\nold checkpoint: tree size {old_size}, ")
+    assert result.stdout.count("(pinned with --public-key)\n") == 2
     assert result.stdout.endswith(
         f"the first {old_size} entries are unchanged in the new checkpoint\nOK\n"
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from dataclasses import replace
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from jifen.demo.generator import (
     COUNTY_CODE,
@@ -18,6 +20,7 @@ from jifen.demo.generator import (
     find_demo_county,
     format_logins,
 )
+from jifen.demo.activity import ActivitySize, add_activity
 from jifen.places.models import Place
 
 SIZE_OPTIONS = ("townships", "villages_per_township", "households_min", "households_max")
@@ -27,6 +30,7 @@ class Command(BaseCommand):
     help = "Build a demo county with households, residents and an account for every role."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        self.add_activity_arguments(parser)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
         parser.add_argument("--size", choices=list(PRESETS), default="default")
         for option in SIZE_OPTIONS:
@@ -40,6 +44,16 @@ class Command(BaseCommand):
             "--if-empty",
             action="store_true",
             help="If a county exists already, build nothing and print its logins.",
+        )
+
+    def add_activity_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-activity", action="store_true", help="places and people only, no year of points"
+        )
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            help="the last day of the simulated year (default: today), for repeatable builds",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,4 +77,15 @@ class Command(BaseCommand):
             f"{summary.county.name}: {summary.villages} villages, {summary.households} households,"
             f" {summary.residents} residents in {time.monotonic() - started:.1f} s."
         )
+        if not options["no_activity"]:
+            started = time.monotonic()
+            activity = ActivitySize.tiny() if options["size"] == "tiny" else ActivitySize.default()
+            made = add_activity(
+                county=summary.county,
+                seed=options["seed"],
+                end=options["today"] or timezone.localdate(),
+                size=activity,
+                progress=self.stderr.write,
+            )
+            self.stderr.write(f"A year of activity: {made} records in {time.monotonic() - started:.1f} s.")
         self.stdout.write(format_logins(summary.logins))
