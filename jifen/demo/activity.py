@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -230,7 +231,8 @@ def _review(
         reviewer = _reviewer_for(village, record)
         approve = rng.random() > 0.08
         done = _try(
-            lambda: records.review_record(
+            partial(
+                records.review_record,
                 actor=reviewer,
                 record=record,
                 approve=approve,
@@ -285,7 +287,8 @@ def _inspect(rng: random.Random, village: _Village, day: date, now: datetime) ->
         if not marks or not village.inspection_items:
             continue
         inspection = _try(
-            lambda: records.run_inspection(
+            partial(
+                records.run_inspection,
                 actor=inspector,
                 grid=grid,
                 title=f"{day:%m}月庭院卫生检查",

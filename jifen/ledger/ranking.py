@@ -42,7 +42,11 @@ def _pool(household: Household) -> dict[str, object]:
 def position(household: Household, *, scope: str = "village", this_year: bool = False) -> Position:
     """The household's rank in its village, township or county, all time or this year."""
     village = household.village
-    place_id = {"village": village.pk, "township": village.parent_id, "county": village.parent.parent_id if village.parent else None}[scope]
+    place_id = {
+        "village": village.pk,
+        "township": village.parent_id,
+        "county": village.parent.parent_id if village.parent else None,
+    }[scope]
     standing = Standing.objects.filter(household=household).first()
     year = timezone.localdate().year
     if this_year:
@@ -76,7 +80,9 @@ def _households_in(scope: str, place_id: int | None, pool: dict[str, object]) ->
     return households.count()
 
 
-def village_ranking(village: Place, *, this_year: bool = False, limit: int = 20) -> QuerySet[Standing]:
+def village_ranking(
+    village: Place, *, this_year: bool = False, limit: int = 20
+) -> QuerySet[Standing]:
     """The top of the village's ranking, with shared ranks for equal scores."""
     field = "year_score" if this_year else "score"
     standings = Standing.objects.filter(village=village)

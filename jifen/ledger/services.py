@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from jifen.accounts.models import VILLAGE_CADRE_ROLES, RoleGrant
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator, checkpoint_message, key_id
 from jifen.ledger.models import (
@@ -33,7 +34,6 @@ from jifen.ledger.models import (
     SigningKey,
     Standing,
 )
-from jifen.accounts.models import VILLAGE_CADRE_ROLES, RoleGrant
 from jifen.places.models import Household, Place
 from jifen.records.models import Objection, Record
 from jifen.rules.models import Item
@@ -54,7 +54,9 @@ def _lock_accounts(
     village: Place, household_ids: set[int]
 ) -> dict[tuple[str, int | None, str], Account]:
     """The households' and the village's accounts, created if new, locked in pk order."""
-    wanted = [(Account.Kind.HOUSEHOLD, h, m) for h in sorted(household_ids) for m in Measure.values]
+    wanted: list[tuple[str, int | None, str]] = [
+        (Account.Kind.HOUSEHOLD, h, m) for h in sorted(household_ids) for m in Measure.values
+    ]
     wanted += [(Account.Kind.ISSUED, None, m) for m in Measure.values]
 
     def locked() -> dict[tuple[str, int | None, str], Account]:
@@ -343,7 +345,7 @@ def create_checkpoint(*, village: Place, now: datetime | None = None) -> Checkpo
     assert township is not None
     with transaction.atomic():
         head = _lock_chain(village)
-        tree = RootAccumulator((size, bytes.fromhex(digest)) for size, digest in head.frontier)
+        tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
         if tree.size != head.last_seq:
             raise RuntimeError(f"{village.code}: the Merkle frontier does not cover the chain")
         key = signing_key_for(township)

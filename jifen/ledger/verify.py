@@ -69,7 +69,8 @@ def verify_village(village: Place) -> VillageReport:
         running[entry.account_id] += entry.amount
         if running[entry.account_id] != entry.balance_after:
             return report(
-                f"{where}: balance after is {entry.balance_after}, the amounts add up to {running[entry.account_id]}"
+                f"{where}: balance after is {entry.balance_after}, "
+                f"the amounts add up to {running[entry.account_id]}"
             )
         if entry.measure != entry.account.measure:
             return report(f"{where}: measure differs from its account's")
@@ -83,7 +84,8 @@ def verify_village(village: Place) -> VillageReport:
 
     if pending:
         return report(
-            f"checkpoint of size {pending[0].tree_size} is larger than the ledger ({count} entries): entries were removed"
+            f"checkpoint of size {pending[0].tree_size} is larger than the ledger "
+            f"({count} entries): entries were removed"
         )
     unbalanced = [posting for (posting, _measure), total in posting_sums.items() if total != 0]
     if unbalanced:
@@ -91,7 +93,8 @@ def verify_village(village: Place) -> VillageReport:
     for account in Account.objects.filter(village=village):
         if account.balance != running.get(account.pk, 0):
             return report(
-                f"account {account}: balance {account.balance}, entries add up to {running.get(account.pk, 0)}"
+                f"account {account}: balance {account.balance}, "
+                f"entries add up to {running.get(account.pk, 0)}"
             )
     head = ChainHead.objects.filter(village=village).first()
     if (head.last_seq if head else 0) != count or (
@@ -105,18 +108,25 @@ def verify_village(village: Place) -> VillageReport:
     for standing in Standing.objects.filter(village=village):
         if standing.score != scores.get(standing.household_id, 0):
             return report(
-                f"household {standing.household_id}: standing {standing.score}, ledger {scores.get(standing.household_id, 0)}"
+                f"household {standing.household_id}: standing {standing.score}, "
+                f"ledger {scores.get(standing.household_id, 0)}"
             )
     return report(None)
 
 
 def _check_checkpoint(checkpoint: Checkpoint, root: bytes) -> str | None:
     if root.hex() != checkpoint.root_hash:
-        return f"checkpoint of size {checkpoint.tree_size} signed {checkpoint.signed_at:%Y-%m-%d %H:%M}: root does not match the entries"
+        return (
+            f"checkpoint of size {checkpoint.tree_size} signed {checkpoint.signed_at_text}: "
+            "its root does not match the entries"
+        )
     try:
         Ed25519PublicKey.from_public_bytes(bytes(checkpoint.key.public_key)).verify(
             bytes(checkpoint.signature), signed_message(checkpoint)
         )
     except InvalidSignature:
-        return f"checkpoint of size {checkpoint.tree_size}: signature does not verify with key {checkpoint.key.key_id}"
+        return (
+            f"checkpoint of size {checkpoint.tree_size}: "
+            f"its signature does not verify with key {checkpoint.key.key_id}"
+        )
     return None

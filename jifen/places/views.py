@@ -18,12 +18,14 @@ from jifen.accounts.actors import Actor
 from jifen.audit import permissions as audit_permissions
 from jifen.audit.selectors import household_history, village_history
 from jifen.audit.services import record_event
+from jifen.board.permissions import can_view_household_points
 from jifen.core.http import JifenRequest, actor_of
 from jifen.places import permissions
 from jifen.places.forms import RosterUploadForm
 from jifen.places.models import Household, Place, RosterUpload
 from jifen.places.selectors import roster_workbook, search_households, villages_under
 from jifen.places.services import check_roster_upload, import_roster_upload, rotate_household_token
+from jifen.records import permissions as records_permissions
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -74,6 +76,10 @@ def household_detail(request: JifenRequest, code: str, pk: int) -> HttpResponse:
         "full_ids": permissions.can_see_full_id_numbers(actor, household.village),
         "can_edit": permissions.can_edit_registry(actor, household.village),
         "can_see_history": audit_permissions.can_view_household_history(actor, household),
+        "can_see_points": can_view_household_points(actor, household),
+        "can_record": records_permissions.can_record_for(actor, household)
+        or records_permissions.can_deduct(actor, household.village),
+        "can_report": records_permissions.can_report(actor, household),
     }
     return render(request, "places/household.html", context)
 
@@ -85,7 +91,7 @@ def my_household(request: JifenRequest) -> HttpResponse:
         raise PermissionDenied
     assert actor.user.resident is not None
     household = actor.user.resident.household
-    return redirect("household", code=household.village.code, pk=household.pk)
+    return redirect("household_points", code=household.village.code, pk=household.pk)
 
 
 @require_POST

@@ -43,11 +43,22 @@ class DeedForm(IdempotentForm):
     item = forms.ModelChoiceField(label=_("Deed"), queryset=Item.objects.none())
     quantity = forms.IntegerField(label=_("How many times"), min_value=1, max_value=100, initial=1)
     occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    person = forms.ModelChoiceField(label=_("Which member (for items that score a person)"), queryset=Resident.objects.none(), required=False)
-    description = forms.CharField(label=_("What happened"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    person = forms.ModelChoiceField(
+        label=_("Which member (for items that score a person)"),
+        queryset=Resident.objects.none(),
+        required=False,
+    )
+    description = forms.CharField(
+        label=_("What happened"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     photos = PhotosField(label=_("Photos (up to 3)"), required=False)
 
-    def __init__(self, *args: Any, items: QuerySet[Item], household: Household | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, items: QuerySet[Item], household: Household | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         item_field = self.fields["item"]
         assert isinstance(item_field, forms.ModelChoiceField)
@@ -60,7 +71,9 @@ class DeedForm(IdempotentForm):
 
 
 class RecordForHouseholdForm(DeedForm):
-    on_behalf = forms.BooleanField(label=_("Entered on the household's behalf (they have no phone)"), required=False)
+    on_behalf = forms.BooleanField(
+        label=_("Entered on the household's behalf (they have no phone)"), required=False
+    )
 
 
 class ReviewForm(forms.Form):
@@ -70,7 +83,9 @@ class ReviewForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CorrectionForm(IdempotentForm, ReasonForm):
@@ -80,7 +95,9 @@ class CorrectionForm(IdempotentForm, ReasonForm):
 class ReportForm(IdempotentForm):
     item = forms.ModelChoiceField(label=_("What kind of deed"), queryset=Item.objects.none())
     occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    description = forms.CharField(label=_("What happened"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("What happened"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, items: QuerySet[Item], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

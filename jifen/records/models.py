@@ -127,7 +127,7 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         # No related rows here: audit labels are built in bulk.
-        return f"{self.get_route_display()} {self.points:+d}"
+        return f"{self.Route(self.route).label} {self.points:+d}"
 
 
 class RecordPhoto(models.Model):
@@ -137,7 +137,7 @@ class RecordPhoto(models.Model):
     height = models.PositiveIntegerField()
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)
 
 
 class Objection(models.Model):

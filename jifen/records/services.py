@@ -55,15 +55,6 @@ def is_in_force(item: Item, village: Place) -> bool:
     ).exists()
 
 
-def in_force_version(village: Place) -> RulebookVersion:
-    version = RulebookVersion.objects.filter(
-        rulebook__owner=village, rulebook__is_template=False, status=RulebookVersion.Status.ADOPTED
-    ).first()
-    if version is None:
-        raise ValidationError(_("This village has no rulebook in force yet."))
-    return version
-
-
 def period_bounds(day: date, period: str) -> tuple[date, date]:
     """The first and last day of the month, quarter or year that holds ``day``."""
     if period == Item.Period.MONTH:
@@ -444,7 +435,11 @@ def object_to_record(
     if not reason.strip():
         raise ValidationError(_("Say why you object."))
     with transaction.atomic():
-        record = Record.objects.select_for_update(of=("self",)).select_related("notice").get(pk=record.pk)
+        record = (
+            Record.objects.select_for_update(of=("self",))
+            .select_related("notice")
+            .get(pk=record.pk)
+        )
         if (
             record.status != Record.Status.ON_NOTICE
             or record.notice is None

@@ -14,7 +14,7 @@ from jifen.ledger.verify import verify_village
 from jifen.records import services
 from jifen.records.models import Record
 from tests.conftest import World
-from tests.points import NOW, TODAY, after_notice, actor, small_rulebook
+from tests.points import NOW, TODAY, actor, after_notice, small_rulebook
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_the_recorder_never_approves_and_nobody_reviews_their_own_household(
         services.review_record(actor=secretary, record=record, approve=True, now=NOW)
     own = services.record_deed(
         actor=secretary,
-        household=world.people["secretary"].resident.household,
+        household=secretary_home(world),
         item=items.patrol,
         occurred_on=TODAY,
         idempotency_key=new_key(),
@@ -103,3 +103,9 @@ def test_entries_cannot_be_changed_or_deleted_even_with_sql(world: World, items)
         cursor.execute("DELETE FROM ledger_entry")
     assert Entry.objects.get(village=world.village, seq=1).amount == 10
     assert Account.objects.filter(household=world.home).count() == 2
+
+
+def secretary_home(world: World):
+    resident = world.people["secretary"].resident
+    assert resident is not None
+    return resident.household

@@ -109,7 +109,9 @@ def test_a_villager_sees_their_own_household_and_no_other(client: Client, world:
     log_in(client, world.people["villager"])
     response = client.get(reverse("my_household"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("household", args=[world.village.code, world.home.pk])
+    assert response["Location"] == reverse(
+        "household_points", args=[world.village.code, world.home.pk]
+    )
     other = Household.objects.get(village=world.village, door_plate="1-02")
     assert client.get(reverse("household", args=[world.village.code, other.pk])).status_code == 403
 

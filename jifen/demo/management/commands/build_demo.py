@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from jifen.demo.activity import ActivitySize, add_activity
 from jifen.demo.generator import (
     COUNTY_CODE,
     DEFAULT_SEED,
@@ -20,7 +21,6 @@ from jifen.demo.generator import (
     find_demo_county,
     format_logins,
 )
-from jifen.demo.activity import ActivitySize, add_activity
 from jifen.places.models import Place
 
 SIZE_OPTIONS = ("townships", "villages_per_township", "households_min", "households_max")
@@ -87,5 +87,7 @@ class Command(BaseCommand):
                 size=activity,
                 progress=self.stderr.write,
             )
-            self.stderr.write(f"A year of activity: {made} records in {time.monotonic() - started:.1f} s.")
+            self.stderr.write(
+                f"A year of activity: {made} records in {time.monotonic() - started:.1f} s."
+            )
         self.stdout.write(format_logins(summary.logins))

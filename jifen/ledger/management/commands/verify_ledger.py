@@ -12,7 +12,10 @@ from jifen.places.models import Place
 
 
 class Command(BaseCommand):
-    help = "Verify balances, hash chains, Merkle roots and checkpoint signatures; exit 1 on any discrepancy."
+    help = (
+        "Verify balances, hash chains, Merkle roots and checkpoint signatures; "
+        "exit 1 on any discrepancy."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -35,8 +38,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"FAILED {village.code} {village.name}: {report.problem}")
                 raise CommandError("The ledger does not verify.")
             self.stdout.write(
-                f"ok {village.code} {village.name}: {report.entries} entries, {report.checkpoints} checkpoints"
+                f"ok {village.code} {village.name}: "
+                f"{report.entries} entries, {report.checkpoints} checkpoints"
             )
         self.stdout.write(
-            f"Verified {villages.count()} villages, {entries} entries, {checkpoints} checkpoints in {time.monotonic() - started:.1f} s."
+            f"Verified {villages.count()} villages, {entries} entries, {checkpoints} checkpoints "
+            f"in {time.monotonic() - started:.1f} s."
         )
