@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -179,9 +179,8 @@ WATCHED = (
     AuditEvent,
 )
 # One query for every count: a refusal's before-and-after must not cost twenty queries.
-COUNTS_SQL = "SELECT " + ", ".join(
-    f"(SELECT COUNT(*) FROM {model._meta.db_table})" for model in WATCHED
-)
+TABLES = [model._meta.db_table for model in WATCHED]
+COUNTS_SQL = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in TABLES)  # noqa: S608
 
 
 def snapshot() -> tuple[Any, ...]:
@@ -223,7 +222,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.records: dict[int, ModelRecord] = {}
         self.objections: dict[int, ModelObjection] = {}
         self.submissions: list[Submission] = []
-        self.expected = {pk: {Measure.SCORE: 0, Measure.SPENDABLE: 0} for pk in self.household_ids}
+        self.expected = {pk: dict.fromkeys(Measure.values, 0) for pk in self.household_ids}
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -393,7 +392,7 @@ class LedgerMachine(RuleBasedStateMachine):
             label="who",
         )
         household = data.draw(st.sampled_from(self.household_ids), label="household")
-        arguments = {
+        arguments: dict[str, Any] = {
             "household": self.households[household],
             "item": self.items.littering,
             "occurred_on": self.today,
@@ -447,7 +446,8 @@ class LedgerMachine(RuleBasedStateMachine):
             record.status = Status.REJECTED
             return
         record.status = Status.ON_NOTICE
-        notice = Notice.objects.get(pk=reviewed.notice_id)
+        notice = reviewed.notice
+        assert notice is not None
         # Records approved on one day share that day's notice, open at least until now.
         assert timezone.localdate(notice.opened_at) == self.today
         assert notice.closes_at - notice.opened_at == timedelta(days=NOTICE_DAYS)
@@ -575,7 +575,10 @@ class LedgerMachine(RuleBasedStateMachine):
         chosen = self.with_status(Status.POSTED) if of_posted or not unposted else unposted
         original = self.records[data.draw(st.sampled_from(chosen), label="record")]
         key = f"key-{next(keys)}"
-        arguments = {"record": Record.objects.get(pk=original.pk), "reason": "重复登记，冲正"}
+        arguments: dict[str, Any] = {
+            "record": Record.objects.get(pk=original.pk),
+            "reason": "重复登记，冲正",
+        }
 
         def call() -> Record:
             return services.request_correction(
@@ -704,7 +707,7 @@ class LedgerMachine(RuleBasedStateMachine):
         report = verify_village(self.village)
         assert report.ok, report.problem
 
-    def check_chain(self, entries: list[EntryRow], accounts: dict[int, AccountRow]) -> None:
+    def check_chain(self, entries: Sequence[EntryRow], accounts: Mapping[int, AccountRow]) -> None:
         """Seqs 1..n, each entry names its predecessor's hash, running balances, zero sums."""
         assert [entry[0] for entry in entries] == list(range(1, len(entries) + 1))
         previous = GENESIS_HASH
@@ -720,7 +723,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for pk, (_kind, _household, _measure, balance) in accounts.items():
             assert balance == running[pk], accounts[pk]
 
-    def check_records(self, entries: list[EntryRow], accounts: dict[int, AccountRow]) -> None:
+    def check_records(
+        self, entries: Sequence[EntryRow], accounts: Mapping[int, AccountRow]
+    ) -> None:
         """Records are where the model says; each posted record posted once, as its points."""
         statuses = dict(Record.objects.values_list("pk", "status"))
         assert statuses == {pk: record.status for pk, record in self.records.items()}
@@ -753,8 +758,8 @@ class LedgerMachine(RuleBasedStateMachine):
         cap = self.items.labour.cap_points
         assert all(total <= (cap or 0) for total in labour.values()), labour
 
-    def check_balances(self, accounts: dict[int, AccountRow]) -> None:
-        found = {pk: {Measure.SCORE: 0, Measure.SPENDABLE: 0} for pk in self.household_ids}
+    def check_balances(self, accounts: Mapping[int, AccountRow]) -> None:
+        found = {pk: dict.fromkeys(Measure.values, 0) for pk in self.household_ids}
         for kind, household, measure, balance in accounts.values():
             if kind == Account.Kind.HOUSEHOLD:
                 assert household is not None
