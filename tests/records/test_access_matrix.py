@@ -1,4 +1,4 @@
-"""Every role against every points page and action: allowed or refused, and refusals change nothing."""
+"""Every role against every points page and action; refusals change nothing."""
 
 from __future__ import annotations
 
