@@ -42,7 +42,9 @@ class IdempotentForm(forms.Form):
 class DeedForm(IdempotentForm):
     item = forms.ModelChoiceField(label=_("Deed"), queryset=Item.objects.none())
     quantity = forms.IntegerField(label=_("How many times"), min_value=1, max_value=100, initial=1)
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     person = forms.ModelChoiceField(
         label=_("Which member (for items that score a person)"),
         queryset=Resident.objects.none(),
@@ -94,7 +96,9 @@ class CorrectionForm(IdempotentForm, ReasonForm):
 
 class ReportForm(IdempotentForm):
     item = forms.ModelChoiceField(label=_("What kind of deed"), queryset=Item.objects.none())
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     description = forms.CharField(
         label=_("What happened"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -55,7 +55,7 @@ def test_a_public_village_shows_score_rank_and_items_to_anyone(
     page = plate(client, posted)
     assert "王建国" in page and "1-01" in page
     assert "<strong>15</strong>" in page
-    assert "No. 1 of 2 households" in page or "第1名 / 2户" in page
+    assert "第1名 / 2户" in page
     assert "治安巡逻" in page
 
 

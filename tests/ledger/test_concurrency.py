@@ -126,7 +126,7 @@ def test_twenty_connections_post_to_one_household_at_once(world: World, items: I
 def test_twenty_posting_jobs_at_once_post_each_record_once(world: World, items: Items) -> None:
     # Sixty due records: three households of 桂花村 and one of 双河村, with its own rulebook.
     third = factories.household(world.village, "1-03", "张桂英")
-    cadre_home = world.people["secretary"].resident.household
+    cadre_home = Household.objects.get(village=world.village, door_plate="1-02")
     neighbour_items = small_rulebook(world.neighbour_village)
     ours = approved_deeds(
         [world.home, cadre_home, third],
