@@ -50,7 +50,7 @@ class ActivitySize:
 
     @classmethod
     def default(cls) -> ActivitySize:
-        return cls(records_per_week=3, showcase_records_per_week=20)
+        return cls(records_per_week=2, showcase_records_per_week=15)
 
     @classmethod
     def tiny(cls) -> ActivitySize:
@@ -277,10 +277,13 @@ def _object_now_and_then(
 
 def _inspect(rng: random.Random, village: _Village, day: date, now: datetime) -> list[Record]:
     made: list[Record] = []
-    for grid, inspector in village.grids[:2] or []:
+    if not village.grids:
+        return made
+    # One grid a month, in turn, against the first two inspection items.
+    for grid, inspector in village.grids[day.month % len(village.grids) :][:1]:
         households = [h for h in village.households if h.grid_id == grid.pk]
         marks = {
-            h.pk: {item.pk for item in village.inspection_items if rng.random() < 0.7}
+            h.pk: {item.pk for item in village.inspection_items[:2] if rng.random() < 0.6}
             for h in households
         }
         marks = {k: v for k, v in marks.items() if v}
@@ -293,7 +296,7 @@ def _inspect(rng: random.Random, village: _Village, day: date, now: datetime) ->
                 grid=grid,
                 title=f"{day:%m}月庭院卫生检查",
                 held_on=day,
-                items=village.inspection_items,
+                items=village.inspection_items[:2],
                 marks=marks,
                 idempotency_key=new_key(),
                 now=now,

@@ -338,30 +338,36 @@ def checkpoint_time_text(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
+def _signed_checkpoint(head: ChainHead, key: SigningKey, now: datetime) -> Checkpoint:
+    """An unsaved checkpoint of the chain as its (locked) head describes it."""
+    village = head.village
+    tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
+    if tree.size != head.last_seq:
+        raise RuntimeError(f"{village.code}: the Merkle frontier does not cover the chain")
+    root = tree.root()
+    signed_at = checkpoint_time_text(now)
+    private = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key))
+    return Checkpoint(
+        village=village,
+        tree_size=tree.size,
+        root_hash=root.hex(),
+        signed_at=now,
+        signed_at_text=signed_at,
+        key=key,
+        signature=private.sign(checkpoint_message(village.code, tree.size, root, signed_at)),
+    )
+
+
 def create_checkpoint(*, village: Place, now: datetime | None = None) -> Checkpoint:
     """Sign the Merkle root over all of the village's entries with its township's key."""
-    now = now or timezone.now()
     township = village.parent
     assert township is not None
     with transaction.atomic():
         head = _lock_chain(village)
-        tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
-        if tree.size != head.last_seq:
-            raise RuntimeError(f"{village.code}: the Merkle frontier does not cover the chain")
-        key = signing_key_for(township)
-        root = tree.root()
-        signed_at = checkpoint_time_text(now)
-        private = Ed25519PrivateKey.from_private_bytes(bytes(key.private_key))
-        signature = private.sign(checkpoint_message(village.code, tree.size, root, signed_at))
-        return Checkpoint.objects.create(
-            village=village,
-            tree_size=tree.size,
-            root_hash=root.hex(),
-            signed_at=now,
-            signed_at_text=signed_at,
-            key=key,
-            signature=signature,
-        )
+        head.village = village
+        checkpoint = _signed_checkpoint(head, signing_key_for(township), now or timezone.now())
+        checkpoint.save()
+    return checkpoint
 
 
 def villages_needing_checkpoint(now: datetime) -> list[Place]:
@@ -387,7 +393,23 @@ def villages_needing_checkpoint(now: datetime) -> list[Place]:
 def create_due_checkpoints(*, now: datetime | None = None) -> int:
     """The daily job: a checkpoint for each village whose ledger grew since yesterday's."""
     now = now or timezone.now()
-    villages = villages_needing_checkpoint(now)
-    for village in villages:
-        create_checkpoint(village=village, now=now)
-    return len(villages)
+    due = [village.pk for village in villages_needing_checkpoint(now)]
+    if not due:
+        return 0
+    with transaction.atomic():
+        heads = (
+            ChainHead.objects.select_for_update(of=("self",))
+            .select_related("village__parent")
+            .filter(village_id__in=due)
+            .order_by("village_id")
+        )
+        keys: dict[int, SigningKey] = {}
+        checkpoints = []
+        for head in heads:
+            township = head.village.parent
+            assert township is not None
+            if township.pk not in keys:
+                keys[township.pk] = signing_key_for(township)
+            checkpoints.append(_signed_checkpoint(head, keys[township.pk], now))
+        Checkpoint.objects.bulk_create(checkpoints)
+    return len(checkpoints)

@@ -67,7 +67,7 @@ def test_the_recorder_never_approves_and_nobody_reviews_their_own_household(
         idempotency_key=new_key(),
         now=NOW,
     )
-    with pytest.raises(PermissionDenied, match="entered themselves"):
+    with pytest.raises(PermissionDenied, match="不能审核自己登记的记录"):
         services.review_record(actor=secretary, record=record, approve=True, now=NOW)
     own = services.record_deed(
         actor=secretary,
