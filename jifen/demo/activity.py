@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from jifen.accounts.actors import Actor
-from jifen.accounts.models import Role, RoleGrant
+from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
 from jifen.ledger.services import create_due_checkpoints, post_due_records
 from jifen.places.models import Grid, Household, Place
@@ -117,11 +117,19 @@ def _prepare(
             place=village, role=Role.GRID_MEMBER, grid__isnull=False
         ).select_related("grid", "user__resident", "place")
     ]
-    villagers = []
-    for role in (Role.HOUSEHOLD_HEAD, Role.VILLAGER):
-        found = _actor(village, role)
-        if found and found.user.resident:
-            villagers.append((found, found.user.resident.household))
+    # The villagers with accounts who are not cadres: they declare, object and report.
+    cadres = RoleGrant.objects.filter(place=village, role__in=VILLAGE_CADRE_ROLES).values("user")
+    villager_grants = (
+        RoleGrant.objects.filter(place=village, role__in=[Role.HOUSEHOLD_HEAD, Role.VILLAGER])
+        .exclude(user__in=cadres)
+        .select_related("user__resident__household", "place")
+        .order_by("pk")
+    )
+    villagers = [
+        (Actor(user=g.user, grant=g, ip_address="127.0.0.1"), g.user.resident.household)
+        for g in villager_grants
+        if g.user.resident is not None
+    ]
     items = list(version.items.all())
     return _Village(
         place=village,

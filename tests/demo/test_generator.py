@@ -136,7 +136,7 @@ def test_same_seed_builds_the_same_county_and_another_seed_does_not():
 
 def test_command_prints_every_login_and_the_password_once():
     out, err = StringIO(), StringIO()
-    call_command("build_demo", "--size", "tiny", stdout=out, stderr=err)
+    call_command("build_demo", "--size", "tiny", "--no-activity", stdout=out, stderr=err)
 
     county = Place.objects.get(kind=Place.Kind.COUNTY)
     logins = demo_logins(county)
@@ -151,28 +151,58 @@ def test_command_prints_every_login_and_the_password_once():
 
 def test_command_if_empty_reprints_the_logins_without_building():
     first, again = StringIO(), StringIO()
-    call_command("build_demo", "--size", "tiny", "--if-empty", stdout=first, stderr=StringIO())
+    call_command(
+        "build_demo",
+        "--size",
+        "tiny",
+        "--no-activity",
+        "--if-empty",
+        stdout=first,
+        stderr=StringIO(),
+    )
     households = Household.objects.count()
-    call_command("build_demo", "--size", "tiny", "--if-empty", stdout=again, stderr=StringIO())
+    call_command(
+        "build_demo",
+        "--size",
+        "tiny",
+        "--no-activity",
+        "--if-empty",
+        stdout=again,
+        stderr=StringIO(),
+    )
 
     assert Household.objects.count() == households
     assert again.getvalue() == first.getvalue()
 
 
 def test_command_refuses_to_build_a_second_county():
-    call_command("build_demo", "--size", "tiny", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "build_demo", "--size", "tiny", "--no-activity", stdout=StringIO(), stderr=StringIO()
+    )
 
     with pytest.raises(CommandError, match="exists already"):
-        call_command("build_demo", "--size", "tiny", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "build_demo", "--size", "tiny", "--no-activity", stdout=StringIO(), stderr=StringIO()
+        )
     assert Place.objects.filter(kind=Place.Kind.COUNTY).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_command_reset_replaces_the_demo_with_an_identical_one():
-    call_command("build_demo", "--size", "tiny", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "build_demo", "--size", "tiny", "--no-activity", stdout=StringIO(), stderr=StringIO()
+    )
     before = _digest()
 
-    call_command("build_demo", "--size", "tiny", "--reset", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "build_demo",
+        "--size",
+        "tiny",
+        "--no-activity",
+        "--reset",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
 
     assert _digest() == before
     assert Place.objects.filter(kind=Place.Kind.COUNTY).count() == 1

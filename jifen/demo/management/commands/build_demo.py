@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.management import call_command
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             made = add_activity(
                 county=summary.county,
                 seed=options["seed"],
-                end=options["today"] or timezone.localdate(),
+                end=options["today"] or timezone.localdate() - timedelta(days=1),
                 size=activity,
                 progress=self.stderr.write,
             )

@@ -1,0 +1,55 @@
+"""The demo's year of activity: every route, every outcome, and a ledger that verifies."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db.models import Count
+
+from jifen.demo.activity import ActivitySize, add_activity
+from jifen.demo.generator import DemoSize, build_demo
+from jifen.ledger.models import Checkpoint
+from jifen.ledger.verify import verify_village
+from jifen.places.models import Place
+from jifen.records.models import InspectionRound, Objection, Record, Report
+from jifen.rules.models import RulebookVersion
+
+
+@pytest.mark.django_db
+def test_a_tiny_year_has_every_route_and_outcome_and_verifies() -> None:
+    summary = build_demo(seed=11, size=DemoSize.tiny())
+    made = add_activity(
+        county=summary.county,
+        seed=11,
+        end=date(2026, 11, 20),
+        size=ActivitySize(records_per_week=3, showcase_records_per_week=12),
+    )
+    routes = dict(Record.objects.values_list("route").annotate(n=Count("pk")))
+    assert made == Record.objects.count() > 300
+    assert set(routes) == set(Record.Route.values)
+    statuses = set(Record.objects.values_list("status", flat=True))
+    assert {
+        Record.Status.POSTED,
+        Record.Status.REJECTED,
+        Record.Status.PENDING,
+        Record.Status.ON_NOTICE,
+    } <= statuses
+    assert Objection.objects.filter(outcome=Objection.Outcome.UPHELD).exists()
+    assert Objection.objects.filter(outcome=Objection.Outcome.DISMISSED).exists()
+    assert Report.objects.filter(status=Report.Status.CONFIRMED).exists()
+    assert Record.objects.filter(
+        route=Record.Route.CORRECTION, status=Record.Status.POSTED
+    ).exists()
+    assert InspectionRound.objects.count() >= 10
+    assert Record.objects.filter(route=Record.Route.PROXY).exists()
+    # Every village adopted a rulebook copied from a county template
+    villages = Place.objects.filter(kind=Place.Kind.VILLAGE)
+    assert (
+        RulebookVersion.objects.filter(status="adopted", rulebook__is_template=False).count()
+        == villages.count()
+    )
+    # Daily checkpoints, and every ledger verifies
+    for village in villages:
+        assert Checkpoint.objects.filter(village=village).count() > 100
+        assert verify_village(village).ok
