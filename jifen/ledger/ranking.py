@@ -33,7 +33,8 @@ def _pool(household: Household) -> dict[str, object]:
     pool: dict[str, object] = {}
     standing = Standing.objects.filter(household=household).first()
     if settings and settings.separate_absent_pool:
-        pool["is_absent"] = not household.at_home
+        # From the registry itself, so a household that comes home changes pool at once.
+        pool["household__at_home"] = household.at_home
     if settings and settings.separate_cadre_pool and standing is not None:
         pool["is_cadre"] = standing.is_cadre
     return pool
@@ -75,8 +76,8 @@ def _households_in(scope: str, place_id: int | None, pool: dict[str, object]) ->
         households = households.filter(village__parent_id=place_id)
     else:
         households = households.filter(village__parent__parent_id=place_id)
-    if "is_absent" in pool:
-        households = households.filter(at_home=not pool["is_absent"])
+    if "household__at_home" in pool:
+        households = households.filter(at_home=pool["household__at_home"])
     return households.count()
 
 
