@@ -27,10 +27,10 @@ class Position:
     score: int
 
 
-def _pool(household: Household) -> dict[str, object]:
+def _pool(household: Household) -> dict[str, bool]:
     """Filters for the ranking pool of a household, per its village's settings."""
     settings = VillageSettings.objects.filter(village_id=household.village_id).first()
-    pool: dict[str, object] = {}
+    pool: dict[str, bool] = {}
     standing = Standing.objects.filter(household=household).first()
     if settings and settings.separate_absent_pool:
         # From the registry itself, so a household that comes home changes pool at once.
@@ -68,7 +68,7 @@ def position(household: Household, *, scope: str = "village", this_year: bool = 
     return Position(rank=higher + 1, of=households, score=score)
 
 
-def _households_in(scope: str, place_id: int | None, pool: dict[str, object]) -> int:
+def _households_in(scope: str, place_id: int | None, pool: dict[str, bool]) -> int:
     households = Household.objects.all()
     if scope == "village":
         households = households.filter(village_id=place_id)
