@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
 
@@ -81,19 +81,26 @@ def _households_in(scope: str, place_id: int | None, pool: dict[str, bool]) -> i
     return households.count()
 
 
-def village_ranking(
-    village: Place, *, this_year: bool = False, limit: int = 20
-) -> QuerySet[Standing]:
-    """The top of the village's ranking, with shared ranks for equal scores."""
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    household: Household
+    score: int
+
+
+def village_ranking(village: Place, *, this_year: bool = False, limit: int = 20) -> list[Ranked]:
+    """The top of the village's ranking, with shared ranks for equal scores (two queries)."""
     field = "year_score" if this_year else "score"
     standings = Standing.objects.filter(village=village)
     if this_year:
         standings = standings.filter(year=timezone.localdate().year)
-    return (
-        standings.select_related("household__head")
-        .annotate(rank=Window(Rank(), order_by=F(field).desc()))
-        .order_by("rank", "household__door_plate")[:limit]
+    rows = list(
+        standings.annotate(rank=Window(Rank(), order_by=F(field).desc()))
+        .order_by("rank", "household_id")
+        .values_list("household_id", field, "rank")[:limit]
     )
+    households = Household.objects.select_related("head").in_bulk([row[0] for row in rows])
+    return [Ranked(rank=rank, household=households[pk], score=score) for pk, score, rank in rows]
 
 
 def stars_for(village: Place, score: int) -> int:

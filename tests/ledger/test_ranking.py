@@ -52,9 +52,7 @@ def scored(world: World) -> dict[str, Household]:
 def test_equal_scores_share_a_rank(world: World, scored: dict[str, Household]) -> None:
     ranks = {plate: ranking.position(home).rank for plate, home in scored.items()}
     assert ranks == {"9-01": 1, "9-02": 2, "9-03": 2, "9-04": 4}
-    listed = list(
-        ranking.village_ranking(world.village).values_list("household__door_plate", "rank")
-    )
+    listed = [(r.household.door_plate, r.rank) for r in ranking.village_ranking(world.village)]
     assert listed[:4] == [("9-01", 1), ("9-02", 2), ("9-03", 2), ("9-04", 4)]
 
 
