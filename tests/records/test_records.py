@@ -87,7 +87,8 @@ def test_a_cap_per_period_is_enforced_with_a_clear_message(world: World, items: 
             now=NOW,
         )
     assert refused.value.messages == [
-        "“义务劳动” is capped at 20 points per month. This household has 20 already, so 5 more would pass the cap."
+        "“义务劳动” is capped at 20 points per month. "
+        "This household has 20 already, so 5 more would pass the cap."
     ]
     assert Record.objects.count() == 4
     # Next month starts afresh
