@@ -52,6 +52,10 @@ def verify_village(village: Place) -> VillageReport:
             village=village, entries=count, checkpoints=len(checkpoints), problem=problem
         )
 
+    while pending and pending[0].tree_size == 0:
+        problem = _check_checkpoint(pending.pop(0), accumulator.root())
+        if problem:
+            return report(problem)
     for entry in entries_in_order(village).iterator(chunk_size=2000):
         count += 1
         where = f"entry #{entry.seq}"

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,7 +79,10 @@ def _check_cap(household: Household, item: Item, points: int, occurred_on: date)
             item__code=item.code,
             status__in=LIVE_STATUSES,
             occurred_on__range=(first, last),
-        ).aggregate(total=Sum("points"))["total"]
+        )
+        # A correction frees room under the cap once it is posted, not while it may be rejected.
+        .filter(Q(points__gt=0) | Q(status=Record.Status.POSTED))
+        .aggregate(total=Sum("points"))["total"]
         or 0
     )
     if used + points > item.cap_points:
@@ -615,6 +618,8 @@ def request_correction(
             )
         if original.corrections.filter(status__in=LIVE_STATUSES).exists():
             raise ValidationError(_("A correction of this record is already under way."))
+        # Undoing a correction adds the points back: the cap of the period still holds.
+        _check_cap(original.household, original.item, -original.points, original.occurred_on)
         correction = Record.objects.create(
             village=original.village,
             household=original.household,
