@@ -38,7 +38,7 @@ demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it
 		$(MANAGE) runserver 127.0.0.1:8000 --noreload
 
 test: $(VENV)/.dev-installed ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed ## ruff, mypy and a check that no migration is missing
 	$(BIN)/ruff check .
