@@ -69,9 +69,19 @@ def period_bounds(day: date, period: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+def lock_household(household: Household) -> None:
+    """Serialise writes that read a household's records before adding one (caps per period).
+
+    A no-op on SQLite, whose transactions take the write lock when they begin.
+    """
+    Household.objects.select_for_update().filter(pk=household.pk).values_list("pk").first()
+
+
 def _check_cap(household: Household, item: Item, points: int, occurred_on: date) -> None:
     if item.cap_points is None or points < 0:
         return
+    # Two declarations at the same moment must not both fit under the cap.
+    lock_household(household)
     first, last = period_bounds(occurred_on, item.cap_period)
     used = (
         Record.objects.filter(

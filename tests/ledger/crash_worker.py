@@ -81,7 +81,7 @@ def post_slowly(delay: float) -> None:
     due = Record.objects.filter(
         status=Record.Status.ON_NOTICE, notice__closes_at__lte=timezone.now()
     ).order_by("pk")
-    for record_id in due.values_list("pk", flat=True):
+    for record_id in list(due.values_list("pk", flat=True)):
         post_record(record_id=record_id)
         print(f"posted {record_id}", flush=True)
         time.sleep(delay)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Count
 
@@ -185,3 +186,30 @@ def test_ten_connections_send_the_same_declaration_with_one_key(world: World, it
         Record.Route.DECLARED,
     )
     assert IdempotentRequest.objects.filter(user=villager, key=key).count() == 1
+
+
+def test_declarations_sent_at_once_stay_within_the_cap(world: World, items: Items) -> None:
+    """Labour is capped at 20 points a month. The household head and a child, on two phones,
+    each send several declarations of all 20 points at the same moment: one may pass."""
+    members = [world.people["household_head"], world.people["villager"]]
+
+    def declare(n: int) -> str:
+        try:
+            services.declare_deed(
+                actor=actor(members[n % 2]),
+                household=world.home,
+                item=items.labour,
+                occurred_on=TODAY,
+                quantity=4,
+                idempotency_key=new_key(),
+                now=NOW,
+            )
+        except ValidationError as error:
+            return error.messages[0]
+        return "accepted"
+
+    outcomes, elapsed = run_together(10, declare)
+
+    print(f"\n10 parallel declarations against one cap: {elapsed:.3f} s")
+    assert outcomes.count("accepted") == 1, outcomes
+    assert Record.objects.filter(household=world.home, item=items.labour).count() == 1

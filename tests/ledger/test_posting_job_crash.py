@@ -35,6 +35,8 @@ RECORDS = 200
 class Database:
     environment: dict[str, str]
     count_postings: Callable[[], int]
+    # Whether another connection holds a write transaction on the ledger right now.
+    is_being_written: Callable[[], bool]
 
     def run(self, *command: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -84,7 +86,16 @@ def database(tmp_path: Path) -> Database:
                 cursor.execute("SELECT COUNT(*) FROM ledger_posting")
                 return int(cursor.fetchone()[0])
 
-        return Database(environment, count_postings)
+        def chain_locked() -> bool:
+            # Posting locks the village's chain head row (SELECT … FOR UPDATE) first.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(*) FROM pg_locks WHERE pid <> pg_backend_pid()"
+                    " AND relation = 'ledger_chainhead'::regclass"
+                )
+                return bool(cursor.fetchone()[0])
+
+        return Database(environment, count_postings, chain_locked)
 
     path = tmp_path / "crash.sqlite3"
     environment["JIFEN_SQLITE_PATH"] = str(path)
@@ -93,7 +104,17 @@ def database(tmp_path: Path) -> Database:
         with closing(sqlite3.connect(path, timeout=20)) as db:
             return int(db.execute("SELECT COUNT(*) FROM ledger_posting").fetchone()[0])
 
-    database = Database(environment, count_sqlite_postings)
+    def write_locked() -> bool:
+        # Every write transaction begins IMMEDIATE (see settings), taking the write lock.
+        with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as db:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            db.execute("ROLLBACK")
+            return False
+
+    database = Database(environment, count_sqlite_postings, write_locked)
     migrated = database.run("manage.py", "migrate", "--verbosity", "0")
     assert migrated.returncode == 0, migrated.stderr
     return database
@@ -107,9 +128,9 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> None:
 
 
 def killed(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def assert_consistent(state: dict[str, Any], posted: int) -> None:
@@ -130,20 +151,25 @@ def test_the_posting_job_killed_partway_posts_every_record_once_on_the_next_run(
         "-m", "tests.ledger.crash_worker", "post-slowly", CRASH_WORKER_DELAY="0.02"
     )
     try:
-        wait_for(lambda: database.count_postings() >= RECORDS // 4, seconds=120)
+        wait_for(
+            lambda: slow.poll() is not None or database.count_postings() >= RECORDS // 4,
+            seconds=120,
+        )
+        assert slow.poll() is None, slow.stderr.read() if slow.stderr else "the worker stopped"
     finally:
         killed(slow)
+    assert slow.returncode == -signal.SIGKILL
     partway = database.count_postings()
     assert 0 < partway < RECORDS
     assert_consistent(database.worker("report"), partway)
     verified = database.run("manage.py", "verify_ledger")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
-    # The real job, killed at an arbitrary moment: whatever it committed stays, once.
+    # The real job, killed as soon as it is seen writing (if it is not done by then):
+    # whatever it committed stays, once; what it had not, is not there at all.
     job = database.start("manage.py", "run_jobs", "--once")
-    time.sleep(1.5)
-    if job.poll() is None:
-        killed(job)
+    wait_for(lambda: job.poll() is not None or database.is_being_written(), seconds=120)
+    killed(job)
     after_kill = database.count_postings()
     assert partway <= after_kill <= RECORDS
     assert_consistent(database.worker("report"), after_kill)
