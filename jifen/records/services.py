@@ -201,33 +201,19 @@ def declare_deed(
         raise PermissionDenied(_("You may only declare deeds for your own household."))
     if not item.self_declarable:
         raise ValidationError(_("Only a recorder may enter this item."))
-    request = {
-        "op": "declare",
-        "household": household.pk,
-        "item": item.pk,
-        "quantity": quantity,
-        "description": description,
-        "occurred_on": occurred_on,
-        "person": person.pk if person else None,
-        "photos": _photo_facts(photos),
-    }
-    with transaction.atomic():
-        if (earlier := _once(actor, idempotency_key, request)) is not None:
-            return Record.objects.get(pk=earlier[0])
-        record = _new_record(
-            actor=actor,
-            household=household,
-            item=item,
-            quantity=quantity,
-            description=description,
-            occurred_on=occurred_on,
-            route=Record.Route.DECLARED,
-            person=person,
-            photos=photos,
-            now=now or timezone.now(),
-        )
-        remember(user=actor.user, key=idempotency_key, result={"records": [record.pk]})
-    return record
+    return _record_once(
+        actor=actor,
+        household=household,
+        item=item,
+        quantity=quantity,
+        description=description,
+        occurred_on=occurred_on,
+        route=Record.Route.DECLARED,
+        person=person,
+        photos=photos,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
 
 
 def record_deed(
@@ -253,14 +239,43 @@ def record_deed(
         if not permissions.can_record_for(actor, household):
             raise PermissionDenied(_("You may not record for this household."))
         route = Record.Route.PROXY if on_behalf else Record.Route.RECORDED
+    return _record_once(
+        actor=actor,
+        household=household,
+        item=item,
+        quantity=quantity,
+        description=description,
+        occurred_on=occurred_on,
+        route=route,
+        person=person,
+        photos=photos,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+
+
+def _record_once(
+    *,
+    actor: Actor,
+    household: Household,
+    item: Item,
+    quantity: int,
+    description: str,
+    occurred_on: date,
+    route: str,
+    person: Resident | None,
+    photos: Sequence[UploadedFile],
+    idempotency_key: str,
+    now: datetime | None,
+) -> Record:
+    """One record per idempotency key: a resent form returns the record it made the first time."""
     request = {
-        "op": "record",
+        "op": route,
         "household": household.pk,
         "item": item.pk,
         "quantity": quantity,
         "description": description,
         "occurred_on": occurred_on,
-        "on_behalf": on_behalf,
         "person": person.pk if person else None,
         "photos": _photo_facts(photos),
     }
