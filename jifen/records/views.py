@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +27,7 @@ from jifen.records.forms import (
     ReviewForm,
 )
 from jifen.records.models import Objection, Record, Report
+from jifen.rules.models import Item
 
 
 def _village(code: str) -> Place:
@@ -61,6 +64,12 @@ def _own_household(actor: Actor, code: str) -> Household:
     return resident.household
 
 
+def _deed(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a deed form, as the recording services take them."""
+    fields = ["item", "quantity", "occurred_on", "description", "person", "photos"]
+    return {name: data[name] for name in [*fields, "idempotency_key"]}
+
+
 @login_required
 def declare(request: JifenRequest, code: str) -> HttpResponse:
     actor = actor_of(request)
@@ -72,17 +81,7 @@ def declare(request: JifenRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.declare_deed(
-                actor=actor,
-                household=household,
-                item=data["item"],
-                quantity=data["quantity"],
-                occurred_on=data["occurred_on"],
-                description=data["description"],
-                person=data["person"],
-                photos=data["photos"],
-                idempotency_key=data["idempotency_key"],
-            )
+            services.declare_deed(actor=actor, household=household, **_deed(data))
         except (ValidationError, PermissionDenied) as error:
             _fail(form, error)
         else:
@@ -104,7 +103,7 @@ def record_for(request: JifenRequest, code: str, pk: int) -> HttpResponse:
         or permissions.can_deduct(actor, household.village)
     ):
         raise PermissionDenied
-    items = selectors.in_force_items(household.village).exclude(kind="base")
+    items = selectors.in_force_items(household.village).exclude(kind=Item.Kind.BASE)
     if not permissions.can_deduct(actor, household.village):
         items = items.filter(points__gt=0)
     form = RecordForHouseholdForm(
@@ -114,16 +113,7 @@ def record_for(request: JifenRequest, code: str, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.record_deed(
-                actor=actor,
-                household=household,
-                item=data["item"],
-                quantity=data["quantity"],
-                occurred_on=data["occurred_on"],
-                description=data["description"],
-                person=data["person"],
-                photos=data["photos"],
-                on_behalf=data["on_behalf"],
-                idempotency_key=data["idempotency_key"],
+                actor=actor, household=household, on_behalf=data["on_behalf"], **_deed(data)
             )
         except (ValidationError, PermissionDenied) as error:
             _fail(form, error)
