@@ -5,10 +5,15 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from django.utils import timezone
+
 from jifen.accounts.models import RoleGrant, User
 from jifen.places.idnumbers import check_character
 from jifen.places.models import Grid, Household, Place, Resident, VillagerGroup
 from jifen.places.services import create_place
+from jifen.rules.catalogue import CATALOGUES
+from jifen.rules.models import RulebookVersion
+from jifen.rules.services import adopt_version, copy_template, publish_template
 
 _sequence = itertools.count(100)
 
@@ -130,11 +135,6 @@ def roster_row(
 
 
 # Appended with the rulebook app; imported here so that the builders above stay independent of it.
-from django.utils import timezone  # noqa: E402
-
-from jifen.rules.catalogue import CATALOGUES  # noqa: E402
-from jifen.rules.models import RulebookVersion  # noqa: E402
-from jifen.rules.services import adopt_version, copy_template, publish_template  # noqa: E402
 
 
 def rulebook(village: Place, *, catalogue: str = "general") -> RulebookVersion:

@@ -19,11 +19,11 @@ from typing import Any
 import segno
 from django.db.models import QuerySet
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
 
 from jifen.ledger.models import Account, Checkpoint, Entry, Measure, Posting
 from jifen.ledger.ranking import Position
