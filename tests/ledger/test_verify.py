@@ -19,6 +19,7 @@ from jifen.core.idempotency import new_key
 from jifen.ledger.models import Checkpoint, Entry
 from jifen.ledger.services import create_checkpoint, post_due_records
 from jifen.records import services
+from jifen.rules.models import Item
 from tests.conftest import World, log_in
 from tests.points import NOW, TODAY, actor, after_notice, small_rulebook
 
@@ -158,3 +159,40 @@ def test_another_household_cannot_download_my_proof(ledger: World, client: Clien
     assert (
         client.get(reverse("entry_proof", args=[ledger.village.code, entry.seq])).status_code == 403
     )
+
+
+def test_a_checkpoint_is_signed_on_demand_and_a_consistency_proof_is_served(
+    ledger: World, client: Client, tmp_path: Path
+) -> None:
+    # Given a checkpoint of 14 entries, and then one more posted record (4 entries)
+    patrol = Item.objects.get(version__rulebook__owner=ledger.village, code="A02")
+    record = services.record_deed(
+        actor=actor(ledger.people["grid_member"]),
+        household=ledger.home,
+        item=patrol,
+        occurred_on=TODAY,
+        idempotency_key=new_key(),
+        now=NOW,
+    )
+    services.review_record(
+        actor=actor(ledger.people["secretary"]), record=record, approve=True, now=NOW
+    )
+    post_due_records(now=after_notice(4))
+    # When a cadre signs a checkpoint on demand
+    out = StringIO()
+    call_command("sign_checkpoint", village=ledger.village.code, stdout=out)
+    assert out.getvalue().startswith(f"{ledger.village.code} 桂花村: 18 entries, root ")
+    # Then anyone of the village gets a proof that it extends the older one, and it checks
+    log_in(client, ledger.people["representative"])
+    response = client.get(reverse("consistency_proof", args=[ledger.village.code, 14, 18]))
+    assert response.status_code == 200
+    path = tmp_path / "consistency.json"
+    path.write_bytes(response.content)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "jifen_verify.py"), "consistency", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert verify(ledger.village.code)[0]
