@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from jifen.audit.permissions import can_view_household_history
+from jifen.audit.services import record_event
 from jifen.board.pdf import (
     door_plate_households,
     door_plates_pdf,
@@ -55,6 +57,16 @@ def door_plates(request: JifenRequest, code: str) -> HttpResponse:
 
     households = list(door_plate_households(village, group))
     content = door_plates_pdf(village=village, households=households, url_for=url_for)
+    with transaction.atomic():
+        # Each plate carries a household's QR token: printing them is recorded like the roster
+        # export, so that a stray stack of plates can be traced.
+        record_event(
+            actor=actor,
+            action="door_plates.print",
+            obj=group or village,
+            village=village,
+            after={"households": len(households)},
+        )
     suffix = f"-group-{group.number}" if group else ""
     return _pdf(content, f"door-plates-{village.code}{suffix}.pdf")
 

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jifen.audit.models import AuditEvent
 from jifen.core.idempotency import new_key
 from jifen.ledger.services import post_due_records
 from jifen.places.services import rotate_household_token
@@ -145,4 +146,16 @@ def test_a_household_sees_its_own_points_page_and_no_other(posted: World, client
             reverse("household_points", args=[posted.village.code, other.household_id])
         ).status_code
         == 403
+    )
+
+
+def test_printing_door_plates_is_audited(world: World, client: Client) -> None:
+    log_in(client, world.people["secretary"])
+    response = client.get(reverse("print_door_plates", args=[world.village.code]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="door_plates.print")
+    assert (event.village_id, event.actor_role, event.after) == (
+        world.village.pk,
+        "secretary",
+        {"households": 2},
     )
