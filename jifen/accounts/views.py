@@ -16,6 +16,7 @@ from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
 from jifen.accounts.models import RoleGrant, User
 from jifen.accounts.permissions import can_manage_roles_at, can_revoke_grant
 from jifen.accounts.services import grant_role, revoke_role
+from jifen.core.errors import message_of
 from jifen.core.http import JifenRequest, actor_of
 from jifen.places.models import Place
 
@@ -68,9 +69,7 @@ def place_roles(request: JifenRequest, code: str) -> HttpResponse:
                     grid=form.cleaned_data.get("grid"),
                 )
             except (PermissionDenied, ValidationError) as error:
-                form.add_error(
-                    None, error.messages[0] if isinstance(error, ValidationError) else str(error)
-                )
+                form.add_error(None, message_of(error))
             else:
                 messages.success(request, _("Role granted."))
                 return redirect("place_roles", code=place.code)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jifen.accounts.actors import Actor
 from jifen.audit.services import record_event
+from jifen.core.errors import message_of
 from jifen.core.idempotency import claim, fingerprint, remember
 from jifen.places.models import Grid, Household, Place, Resident
 from jifen.records import permissions
@@ -448,7 +449,7 @@ def review_records(
                 review_record(actor=actor, record=record, approve=approve, reason=reason, now=now)
             )
         except (PermissionDenied, ValidationError) as error:
-            message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+            message = message_of(error)
             result.refused.append((record, message))
     return result
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jifen.accounts.actors import Actor
+from jifen.core.errors import message_of
 from jifen.core.http import JifenRequest, actor_of
 from jifen.core.idempotency import new_key
 from jifen.places.models import Household, Place
@@ -54,7 +55,7 @@ def _fail(
     form: DeedForm | ReportForm | CorrectionForm | ReasonForm,
     error: ValidationError | PermissionDenied,
 ) -> None:
-    form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else str(error))
+    form.add_error(None, message_of(error))
 
 
 def _own_household(actor: Actor, code: str) -> Household:
@@ -156,9 +157,7 @@ def inspection(request: JifenRequest, code: str) -> HttpResponse:
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except (ValidationError, PermissionDenied) as error:
-            messages.error(
-                request, error.messages[0] if isinstance(error, ValidationError) else str(error)
-            )
+            messages.error(request, message_of(error))
         else:
             messages.success(request, _("Inspection saved. The marks wait for a reviewer."))
             return redirect("inspection", code=code)
