@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "jifen.records",
     "jifen.ledger",
     "jifen.board",
+    "jifen.market",
+    "jifen.loans",
+    "jifen.dividends",
+    "jifen.api",
     "jifen.demo",
 ]
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from jifen.accounts import views as accounts
+from jifen.api.api import api
 from jifen.board import views as board
 from jifen.core import views as core
 from jifen.places import views as places
@@ -74,4 +75,8 @@ urlpatterns = [
     ),
     path("", include("jifen.rules.urls")),
     path("", include("jifen.board.print_urls")),
+    path("", include("jifen.market.urls")),
+    path("", include("jifen.loans.urls")),
+    path("", include("jifen.dividends.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
 from jifen.accounts.models import RoleGrant, User
+from jifen.loans.models import Bank, BankOfficer, CreditLine, LoanPolicy
 from jifen.places.idnumbers import check_character
 from jifen.places.models import Grid, Household, Place, Resident, VillagerGroup
 from jifen.places.services import create_place
@@ -156,3 +158,43 @@ def rulebook(village: Place, *, catalogue: str = "general") -> RulebookVersion:
         adopted_on=timezone.localdate(),
         vote_result="应到312户，实到268户，同意251户",
     )
+
+
+def bank(county: Place, *officers: User, name: str = "青山农商银行") -> Bank:
+    """A partner bank of the county, with the given accounts as its officers."""
+    found = Bank.objects.create(county=county, name=name, short_name=name[:4])
+    for officer in officers:
+        BankOfficer.objects.create(bank=found, user=officer)
+    return found
+
+
+def loan_policy(
+    bank: Bank,
+    area: Place,
+    *,
+    mode: str = LoanPolicy.Mode.PROPORTIONAL,
+    base_rate: str = "4.35",
+    discount_per_100: str = "0.1",
+    max_discount: str = "1.00",
+    min_stars: int = 1,
+    credit_lines: dict[int, int] | None = None,
+    version: int = 1,
+) -> LoanPolicy:
+    """A policy like the county bank's: 0.1 percentage point off per 100 points, up to 1."""
+    policy = LoanPolicy.objects.create(
+        bank=bank,
+        area=area,
+        name="积分贷",
+        version=version,
+        base_rate=Decimal(base_rate),
+        discount_per_100=Decimal(discount_per_100),
+        mode=mode,
+        max_discount=Decimal(max_discount),
+        min_stars=min_stars,
+        valid_from=date(2026, 1, 1),
+    )
+    lines = credit_lines if credit_lines is not None else {1: 50_000, 2: 100_000, 3: 200_000}
+    CreditLine.objects.bulk_create(
+        [CreditLine(policy=policy, stars=s, limit_yuan=y) for s, y in lines.items()]
+    )
+    return policy

@@ -27,6 +27,7 @@ class Account(models.Model):
         HOUSEHOLD = "household", _("household")
         ISSUED = "issued", _("points issued by the village")
         REDEEMED = "redeemed", _("points redeemed at the supermarket")
+        LAPSED = "lapsed", _("unspent points lapsed at the end of a year")
 
     village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
@@ -67,6 +68,9 @@ class Posting(models.Model):
         RECORD = "record", _("record")
         CORRECTION = "correction", _("correction")
         REDEMPTION = "redemption", _("redemption")
+        # A cancelled redemption: the reversing entries that return the points.
+        CANCELLATION = "cancellation", _("cancelled redemption")
+        LAPSE = "lapse", _("unspent points lapsed")
 
     village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

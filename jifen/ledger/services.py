@@ -50,20 +50,24 @@ def _lock_chain(village: Place) -> ChainHead:
     return ChainHead.objects.select_for_update().get(village=village)
 
 
+AccountKey = tuple[str, int | None, str]
+
+
 def _lock_accounts(
-    village: Place, household_ids: set[int]
-) -> dict[tuple[str, int | None, str], Account]:
-    """The households' and the village's accounts, created if new, locked in pk order."""
-    wanted: list[tuple[str, int | None, str]] = [
+    village: Place, household_ids: set[int], system: str = Account.Kind.ISSUED
+) -> dict[AccountKey, Account]:
+    """The households' accounts and one system account of the village, created if new,
+    locked in pk order."""
+    wanted: list[AccountKey] = [
         (Account.Kind.HOUSEHOLD, h, m) for h in sorted(household_ids) for m in Measure.values
     ]
-    wanted += [(Account.Kind.ISSUED, None, m) for m in Measure.values]
+    wanted += [(system, None, m) for m in Measure.values]
 
-    def locked() -> dict[tuple[str, int | None, str], Account]:
+    def locked() -> dict[AccountKey, Account]:
         accounts = (
             Account.objects.select_for_update()
             .filter(village=village)
-            .filter(Q(household_id__in=household_ids) | Q(kind=Account.Kind.ISSUED))
+            .filter(Q(household_id__in=household_ids) | Q(kind=system))
             .order_by("pk")
         )
         return {(a.kind, a.household_id, a.measure): a for a in accounts}
@@ -140,6 +144,42 @@ def _chain_entries(
             )
         )
     return entries
+
+
+def lock_for_posting(
+    village: Place, household_ids: set[int], system: str
+) -> tuple[ChainHead, dict[AccountKey, Account]]:
+    """Lock the village's chain, then the households' accounts and a system account.
+
+    For services outside the ledger (the supermarket) that check a balance and append a
+    posting in one transaction of their own. Lock anything else (goods) after this.
+    """
+    head = _lock_chain(village)
+    return head, _lock_accounts(village, household_ids, system)
+
+
+def append_posting(
+    *, head: ChainHead, village: Place, kind: str, legs: list[Leg], reason: str, now: datetime
+) -> Posting:
+    """Append one posting of spendable points (no record behind it) to a locked chain."""
+    if any(leg.account.measure == Measure.SCORE for leg in legs):
+        raise ValueError("Only the points core changes a score.")
+    posting = Posting.objects.create(village=village, kind=kind, posted_at=now)
+    tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
+    entries = _chain_entries(
+        head=head,
+        tree=tree,
+        village=village,
+        posting=posting,
+        legs=legs,
+        record=None,
+        reason=reason,
+    )
+    Entry.objects.bulk_create(entries, batch_size=500)
+    Account.objects.bulk_update({leg.account.pk: leg.account for leg in legs}.values(), ["balance"])
+    head.frontier = [[size, digest.hex()] for size, digest in tree.subtrees]
+    head.save(update_fields=["last_seq", "last_hash", "frontier"])
+    return posting
 
 
 def _update_standings(village: Place, changes: dict[int, int], when: datetime) -> None:

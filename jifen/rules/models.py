@@ -192,6 +192,11 @@ class VillageSettings(models.Model):
         VILLAGE = "village", _("villagers of this village")
         HOUSEHOLD = "household", _("the household only")
 
+    class ExchangeSchedule(models.TextChoices):
+        ANY_DAY = "any", _("any day")
+        MONTHLY = "monthly", _("the first days of each month")
+        QUARTERLY = "quarterly", _("the first days of each quarter")
+
     village = models.OneToOneField(Place, on_delete=models.PROTECT, related_name="points_settings")
     notice_days = models.PositiveSmallIntegerField(_("public notice window (days)"), default=3)
     # Who sees a household's score and rank on the QR page. The default protects privacy.
@@ -203,6 +208,25 @@ class VillageSettings(models.Model):
         _("rank absent households separately"), default=False
     )
 
+    # The points supermarket (DOMAIN.md §5).
+    redemption_deducts = models.BooleanField(
+        _("redeeming goods deducts spendable points"), default=True
+    )
+    cadres_may_redeem = models.BooleanField(_("cadre households may redeem"), default=True)
+    exchange_schedule = models.CharField(
+        _("exchange days"),
+        max_length=10,
+        choices=ExchangeSchedule.choices,
+        default=ExchangeSchedule.ANY_DAY,
+    )
+    exchange_window_days = models.PositiveSmallIntegerField(_("exchange window (days)"), default=10)
+    spendable_lapses_at_year_end = models.BooleanField(
+        _("unspent points lapse at the end of the year"), default=False
+    )
+    # What one point is worth at the supermarket, for the liability report.
+    point_value_fen = models.PositiveIntegerField(_("value of a point (fen)"), default=100)
+    supermarket_budget_fen = models.BigIntegerField(_("supermarket budget (fen)"), default=0)
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -211,6 +235,13 @@ class VillageSettings(models.Model):
             models.CheckConstraint(
                 name="settings_visibility_known",
                 condition=Q(score_visibility__in=["public", "village", "household"]),
+            ),
+            models.CheckConstraint(
+                name="settings_exchange_window",
+                condition=Q(exchange_window_days__gte=1, exchange_window_days__lte=31),
+            ),
+            models.CheckConstraint(
+                name="settings_budget_not_negative", condition=Q(supermarket_budget_fen__gte=0)
             ),
         ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DividendsConfig(AppConfig):
+    name = "jifen.dividends"
+    label = "dividends"
