@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import RoleGrant, User
-from jifen.places.models import Place
+from jifen.core.idempotency import new_key
+from jifen.ledger.services import post_due_records
+from jifen.places.models import Household, Place
+from jifen.records import services
 from jifen.rules.models import Category, Item, Rulebook, RulebookVersion, StarBand, VillageSettings
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
@@ -70,3 +73,21 @@ def actor(user: User, role: str | None = None) -> Actor:
 
 def after_notice(days: int = 3) -> datetime:
     return NOW + timedelta(days=days, minutes=1)
+
+
+def earn(
+    households: list[Household], item: Item, *, times: int, recorder: Actor, reviewer: Actor
+) -> None:
+    """Each household earns ``item`` ``times`` times: recorded, approved and posted."""
+    for household in households:
+        for _ in range(times):
+            record = services.record_deed(
+                actor=recorder,
+                household=household,
+                item=item,
+                occurred_on=TODAY,
+                idempotency_key=new_key(),
+                now=NOW,
+            )
+            services.review_record(actor=reviewer, record=record, approve=True, now=NOW)
+    post_due_records(now=after_notice(3))
