@@ -305,12 +305,19 @@ class PassbookRow:
     seq: int
 
 
+# How postings without a record read in the passbook (printed in Chinese, like the notices).
+PASSBOOK_PREFIXES = {
+    Posting.Kind.REDEMPTION: "积分超市兑换",
+    Posting.Kind.CANCELLATION: "兑换撤销，退回积分",
+    Posting.Kind.LAPSE: "年度未兑换积分清零",
+}
+
+
 def _title_of(entry: Entry) -> str:
     record = entry.record
     if record is None:
-        if entry.posting.kind == Posting.Kind.REDEMPTION:
-            return f"积分超市兑换：{entry.reason}" if entry.reason else "积分超市兑换"
-        return entry.reason or "调整"
+        prefix = PASSBOOK_PREFIXES.get(entry.posting.kind, "调整")
+        return f"{prefix}：{entry.reason}" if entry.reason else prefix
     title = record.item.title
     if record.quantity > 1:
         title += f" ×{record.quantity}"

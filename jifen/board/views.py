@@ -118,7 +118,7 @@ def household_points(request: JifenRequest, code: str, pk: int) -> HttpResponse:
     stars = ranking.stars_for(household.village, position.score)
     entries = (
         Entry.objects.filter(account__household=household)
-        .select_related("record__item")
+        .select_related("record__item", "posting")
         .order_by("-seq")[:200]
     )
     return render(

@@ -1,7 +1,8 @@
-"""The scheduled jobs: post records whose notice has closed, and sign daily checkpoints.
+"""The scheduled jobs: post records whose notice has closed, sign daily checkpoints, lapse
+uncollected supermarket orders and, in a new year, unspent points where a village says so.
 
-Run it as a long-lived process (``make demo`` starts one), or from cron with ``--once``. Both
-jobs are idempotent and crash-safe, so two runners or a restart mid-run do no harm.
+Run it as a long-lived process (``make demo`` starts one), or from cron with ``--once``. Every
+job is idempotent and crash-safe, so two runners or a restart mid-run do no harm.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from jifen.ledger.services import create_due_checkpoints, post_due_records
+from jifen.market.services import lapse_due_spendable, lapse_uncollected_orders
 
 
 class Command(BaseCommand):
-    help = "Post records whose public notice has closed and sign daily checkpoints."
+    help = "Post due records, sign daily checkpoints, lapse uncollected orders and old points."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run each job once and exit")
@@ -35,9 +37,14 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             posted = post_due_records()
+            orders = lapse_uncollected_orders()
+            years = lapse_due_spendable()
             signed = create_due_checkpoints()
-            if posted or signed:
-                self.stdout.write(f"posted {posted} records, signed {signed} checkpoints")
+            if posted or orders or years or signed:
+                self.stdout.write(
+                    f"posted {posted} records, lapsed {orders} orders and {years} villages' "
+                    f"unspent points, signed {signed} checkpoints"
+                )
             if options["once"] or stopping:
                 return
             for _ in range(options["interval"]):
