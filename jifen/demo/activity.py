@@ -21,6 +21,7 @@ from django.utils import timezone
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
+from jifen.demo.uses import Supermarkets, add_bank
 from jifen.ledger.services import create_due_checkpoints, post_due_records
 from jifen.places.models import Grid, Household, Place
 from jifen.records import services as records
@@ -394,6 +395,7 @@ def add_activity(
     villages = [
         _prepare(place, templates[n % 2], start, showcase=n == 0) for n, place in enumerate(places)
     ]
+    supermarkets = Supermarkets(rng, places, start)
     made = 0
     pending: dict[int, list[Record]] = {v.place.pk: [] for v in villages}
     for offset in range(365):
@@ -420,8 +422,11 @@ def add_activity(
                 pending[village.place.pk] = new
             else:
                 pending[village.place.pk] += new
+        supermarkets.day(day)
         post_due_records(now=evening)
+        supermarkets.evening(day)
         create_due_checkpoints(now=_at(day, 23))
         if day.day == 1:
             progress(f"activity: {day:%Y-%m} ({made} records so far)")
+    add_bank(county, rng=rng, end=end)
     return made

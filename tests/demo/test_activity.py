@@ -11,6 +11,8 @@ from jifen.demo.activity import ActivitySize, add_activity
 from jifen.demo.generator import DemoSize, build_demo
 from jifen.ledger.models import Checkpoint
 from jifen.ledger.verify import verify_village
+from jifen.loans.models import BankAccess, LoanApplication
+from jifen.market.models import Good, Redemption, Store
 from jifen.places.models import Place
 from jifen.records.models import InspectionRound, Objection, Record, Report
 from jifen.rules.models import RulebookVersion
@@ -49,6 +51,20 @@ def test_a_tiny_year_has_every_route_and_outcome_and_verifies() -> None:
         RulebookVersion.objects.filter(status="adopted", rulebook__is_template=False).count()
         == villages.count()
     )
+    # Supermarkets with 30+ goods, redemptions in several villages, every outcome
+    stores = Store.objects.annotate(on_shelf=Count("goods", distinct=True))
+    assert stores.count() == min(3, villages.count()) and all(store.on_shelf >= 30 for store in stores)
+    assert Redemption.objects.values("village").distinct().count() >= 2
+    assert set(Redemption.objects.values_list("status", flat=True)) >= {
+        Redemption.Status.HANDED_OVER,
+        Redemption.Status.CANCELLED,
+    }
+    assert not Good.objects.filter(stock__lt=0).exists()
+    # The bank: applications in every state, and a refused look the household can see
+    assert set(LoanApplication.objects.values_list("status", flat=True)) == set(
+        LoanApplication.Status.values
+    )
+    assert BankAccess.objects.filter(allowed=False, household__isnull=False).exists()
     # Daily checkpoints, and every ledger verifies
     for village in villages:
         assert Checkpoint.objects.filter(village=village).count() > 100
