@@ -21,7 +21,7 @@ from django.utils import timezone
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
-from jifen.demo.uses import Supermarkets, add_bank
+from jifen.demo.uses import Supermarkets, add_bank, add_dividend_round
 from jifen.ledger.services import create_due_checkpoints, post_due_records
 from jifen.places.models import Grid, Household, Place
 from jifen.records import services as records
@@ -429,4 +429,5 @@ def add_activity(
         if day.day == 1:
             progress(f"activity: {day:%Y-%m} ({made} records so far)")
     add_bank(county, rng=rng, end=end)
+    add_dividend_round(county, end=end)
     return made

@@ -4,7 +4,8 @@ policy, consents and applications in every state.
 Written through the services, like the rest of the demo, with the simulated day's ``now``.
 The supermarket runs inside the year of activity (``Supermarkets.day`` before the evening's
 posting, ``Supermarkets.evening`` after it, so that the ledger's times only move forward); the
-bank comes at the end (``add_bank``), after the year's last checkpoint.
+bank comes at the end (``add_bank``), after the year's last checkpoint; and one dividend round,
+decided in October, is final (``add_dividend_round``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from jifen.accounts.actors import Actor
 from jifen.accounts.models import Role, RoleGrant, User
 from jifen.accounts.services import grant_role
 from jifen.core.idempotency import new_key
+from jifen.dividends.models import DividendRound
+from jifen.dividends.services import build_final_round
 from jifen.ledger.models import Account, Measure
 from jifen.loans import services as loans
 from jifen.loans.models import Bank, BankAccess, BankOfficer, CreditLine, LoanPolicy
@@ -381,3 +384,25 @@ def _borrowers(county: Place, *, password: str) -> list[tuple[Actor, Household]]
         grant = grant_role(actor=None, user=user, role=Role.HOUSEHOLD_HEAD, place=showcase)
         borrowers.append((Actor(user=user, grant=grant, ip_address="127.0.0.1"), household))
     return borrowers
+
+
+def add_dividend_round(county: Place, *, end: date) -> DividendRound:
+    """The showcase village shares 30% of its collective income by the first three quarters'
+    points: decided in October, on notice, and final before ``end``."""
+    showcase = (
+        Place.objects.filter(kind=Place.Kind.VILLAGE, path__startswith=county.path)
+        .order_by("code")
+        .first()
+    )
+    assert showcase is not None
+    year = end.year if end.month >= 11 else end.year - 1
+    return build_final_round(
+        village=showcase,
+        title=f"{year}年集体经济积分分红",
+        pool_fen=8_642_150,
+        decision=f"{year}年10月村民代表会议决议：村集体经营性净收入288071.67元的30%按积分分红",
+        decided_on=date(year, 10, 12),
+        period_start=date(year, 1, 1),
+        period_end=date(year, 9, 30),
+        now=_at(date(year, 10, 15), 10),
+    )

@@ -9,6 +9,7 @@ from django.db.models import Count
 
 from jifen.demo.activity import ActivitySize, add_activity
 from jifen.demo.generator import DemoSize, build_demo
+from jifen.dividends.models import DividendRound
 from jifen.ledger.models import Checkpoint
 from jifen.ledger.verify import verify_village
 from jifen.loans.models import BankAccess, LoanApplication
@@ -53,7 +54,9 @@ def test_a_tiny_year_has_every_route_and_outcome_and_verifies() -> None:
     )
     # Supermarkets with 30+ goods, redemptions in several villages, every outcome
     stores = Store.objects.annotate(on_shelf=Count("goods", distinct=True))
-    assert stores.count() == min(3, villages.count()) and all(store.on_shelf >= 30 for store in stores)
+    assert stores.count() == min(3, villages.count()) and all(
+        store.on_shelf >= 30 for store in stores
+    )
     assert Redemption.objects.values("village").distinct().count() >= 2
     assert set(Redemption.objects.values_list("status", flat=True)) >= {
         Redemption.Status.HANDED_OVER,
@@ -65,6 +68,10 @@ def test_a_tiny_year_has_every_route_and_outcome_and_verifies() -> None:
         LoanApplication.Status.values
     )
     assert BankAccess.objects.filter(allowed=False, household__isnull=False).exists()
+    # One final dividend round whose payouts add up to its pool
+    (dividend,) = DividendRound.objects.all()
+    assert dividend.status == DividendRound.Status.FINAL
+    assert sum(dividend.shares.values_list("payout_fen", flat=True)) == dividend.pool_fen
     # Daily checkpoints, and every ledger verifies
     for village in villages:
         assert Checkpoint.objects.filter(village=village).count() > 100
