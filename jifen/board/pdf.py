@@ -306,7 +306,7 @@ class PassbookRow:
 
 
 # How postings without a record read in the passbook (printed in Chinese, like the notices).
-PASSBOOK_PREFIXES = {
+PASSBOOK_PREFIXES: dict[str, str] = {
     Posting.Kind.REDEMPTION: "积分超市兑换",
     Posting.Kind.CANCELLATION: "兑换撤销，退回积分",
     Posting.Kind.LAPSE: "年度未兑换积分清零",

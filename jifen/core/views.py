@@ -25,6 +25,8 @@ def home(request: JifenRequest) -> HttpResponse:
     place = actor.grant.place
     if actor.role in HOUSEHOLD_ROLES:
         return redirect("my_household")
+    if actor.role == Role.BANK_OFFICER:
+        return redirect("loans_bank_home")
     if place.kind == Place.Kind.COUNTY and actor.role == Role.COUNTY_ADMIN:
         return redirect("county", code=place.code)
     if place.kind == Place.Kind.TOWNSHIP:

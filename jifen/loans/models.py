@@ -234,6 +234,12 @@ class LoanApplication(models.Model):
             models.CheckConstraint(
                 name="application_amount_positive", condition=Q(amount_yuan__gt=0)
             ),
+            # A household has at most one application waiting at each bank.
+            models.UniqueConstraint(
+                fields=["household", "bank"],
+                condition=Q(status="submitted"),
+                name="application_one_waiting_per_bank",
+            ),
         ]
         indexes = [
             # A bank's queue, oldest waiting first.

@@ -8,37 +8,46 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jifen.accounts.actors import Actor
-from jifen.accounts.models import User
+from jifen.accounts.models import Role, RoleGrant, User
 from jifen.audit.services import record_event
 from jifen.ledger.models import Checkpoint
 from jifen.ledger.ranking import position, stars_for
 from jifen.ledger.selectors import latest_checkpoint
+from jifen.loans import permissions
+from jifen.loans.exports import applications_workbook
 from jifen.loans.models import (
     ApiKey,
     ApiKeyUsage,
     Bank,
     BankAccess,
+    BankOfficer,
     Consent,
+    CreditLine,
     LoanApplication,
     LoanPolicy,
 )
 from jifen.loans.terms import Policy, Terms, percent, terms_for
-from jifen.places.models import Household
+from jifen.places.models import Household, Place
 from jifen.places.permissions import is_own_household
+from jifen.rules.services import MAX_STARS
 
 MAX_CONSENT_DAYS = 366
+# A bound for sanity, not a policy: the largest amount a form or the API accepts.
+MAX_AMOUNT_YUAN = 100_000_000
 KEY_PREFIX = "jfk_"
 
 
@@ -256,6 +265,46 @@ def household_by_token(token: str) -> Household | None:
     )
 
 
+def bank_view_households(
+    viewer: Viewer,
+    households: Iterable[Household],
+    *,
+    action: str,
+    now: datetime | None = None,
+) -> dict[int, Consent]:
+    """``bank_view`` for many households at once (an export), in two queries.
+
+    Writes one access row per household, allowed or refused, and returns the live consents
+    of the allowed ones by household id. The caller leaves the others out.
+    """
+    now = now or timezone.now()
+    ids = sorted({household.pk for household in households})
+    consents: dict[int, Consent] = {}
+    live = Consent.objects.filter(
+        bank=viewer.bank, household_id__in=ids, revoked_at__isnull=True, expires_at__gt=now
+    ).order_by("expires_at")
+    for consent in live:
+        consents[consent.household_id] = consent  # the one running longest wins
+    BankAccess.objects.bulk_create(
+        [
+            BankAccess(
+                bank=viewer.bank,
+                household_id=household_id,
+                officer=viewer.officer,
+                api_key=viewer.api_key,
+                consent=consents.get(household_id),
+                channel=viewer.channel,
+                action=action,
+                allowed=household_id in consents,
+                at=now,
+            )
+            for household_id in ids
+        ],
+        batch_size=500,
+    )
+    return consents
+
+
 # Applications
 
 
@@ -314,7 +363,7 @@ def apply_for_loan(
     _require_own_household(actor, household)
     now = now or timezone.now()
     purpose = purpose.strip()
-    if amount_yuan <= 0:
+    if not 0 < amount_yuan <= MAX_AMOUNT_YUAN:
         raise ValidationError(_("Enter the amount to borrow, in yuan."))
     if not purpose:
         raise ValidationError(_("Say what the loan is for."))
@@ -325,40 +374,48 @@ def apply_for_loan(
     standing = standing_of(bank, household, now)
     if standing.policy is None or standing.terms is None:
         raise ValidationError(_("This bank has no point-loan policy for your village today."))
-    with transaction.atomic():
-        if LoanApplication.objects.filter(
-            household=household, bank=bank, status=LoanApplication.Status.SUBMITTED
-        ).exists():
-            raise ValidationError(_("You already have an application waiting at this bank."))
-        terms = standing.terms
-        application = LoanApplication.objects.create(
-            household=household,
-            bank=bank,
-            applicant=actor.user,
-            amount_yuan=amount_yuan,
-            purpose=purpose[:200],
-            status=LoanApplication.Status.SUBMITTED,
-            applied_at=now,
-            policy=standing.policy,
-            score=standing.score,
-            rank=standing.rank,
-            ranked_households=standing.ranked_households,
-            stars=standing.stars,
-            eligible=terms.eligible,
-            discount=terms.discount,
-            rate=terms.rate,
-            credit_line_yuan=terms.credit_line_yuan,
-            checkpoint=standing.checkpoint,
-            snapshot=_snapshot(standing, now),
-        )
-        record_event(
-            actor=actor,
-            action="loans.applied",
-            obj=application,
-            village=household.village,
-            household=household,
-            after={"bank": bank.name, "amount_yuan": amount_yuan, "rate": percent(terms.rate)},
-        )
+    terms = standing.terms
+    waiting = LoanApplication.objects.filter(
+        household=household, bank=bank, status=LoanApplication.Status.SUBMITTED
+    )
+    already_waiting = ValidationError(_("You already have an application waiting at this bank."))
+    try:
+        with transaction.atomic():
+            if waiting.exists():
+                raise already_waiting
+            application = LoanApplication.objects.create(
+                household=household,
+                bank=bank,
+                applicant=actor.user,
+                amount_yuan=amount_yuan,
+                purpose=purpose[:200],
+                status=LoanApplication.Status.SUBMITTED,
+                applied_at=now,
+                policy=standing.policy,
+                score=standing.score,
+                rank=standing.rank,
+                ranked_households=standing.ranked_households,
+                stars=standing.stars,
+                eligible=terms.eligible,
+                discount=terms.discount,
+                rate=terms.rate,
+                credit_line_yuan=terms.credit_line_yuan,
+                checkpoint=standing.checkpoint,
+                snapshot=_snapshot(standing, now),
+            )
+            record_event(
+                actor=actor,
+                action="loans.applied",
+                obj=application,
+                village=household.village,
+                household=household,
+                after={"bank": bank.name, "amount_yuan": amount_yuan, "rate": percent(terms.rate)},
+            )
+    except IntegrityError:
+        # Two taps at once: the database keeps one waiting application per bank.
+        if waiting.exists():
+            raise already_waiting from None
+        raise
     return application
 
 
@@ -398,17 +455,21 @@ def decide_application(
     if application.bank_id != viewer.bank.pk:
         raise PermissionDenied(_("This application was made to another bank."))
     now = now or timezone.now()
-    consent = bank_view(viewer, application.household, action=BankAccess.Action.DECISION, now=now)
     reason = reason.strip()
+    # The input is checked before the gate, so that the household's log shows a decision
+    # only when one could be recorded.
     if approve:
-        if amount_yuan is None or amount_yuan <= 0:
+        if amount_yuan is None or not 0 < amount_yuan <= MAX_AMOUNT_YUAN:
             raise ValidationError(_("Enter the amount approved, in yuan."))
-        if rate is None or not Decimal("0") < rate < Decimal("100"):
+        if rate is None or not rate.is_finite() or not Decimal("0") < rate < Decimal("100"):
             raise ValidationError(_("Enter the annual rate in percent, for example 4.35."))
         if rate != rate.quantize(Decimal("0.01")):
             raise ValidationError(_("Give the rate to at most two decimals."))
     elif not reason:
         raise ValidationError(_("Say why the application is declined."))
+    if application.status != LoanApplication.Status.SUBMITTED:
+        raise ValidationError(_("This application has already been decided or withdrawn."))
+    consent = bank_view(viewer, application.household, action=BankAccess.Action.DECISION, now=now)
     with transaction.atomic():
         application = LoanApplication.objects.select_for_update().get(pk=application.pk)
         if application.status != LoanApplication.Status.SUBMITTED:
@@ -505,3 +566,245 @@ def count_request(key: ApiKey, now: datetime) -> int:
             usage.refresh_from_db(fields=["count"])
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return usage.count
+
+
+# Exports
+
+
+@dataclass(frozen=True)
+class ApplicationsExport:
+    content: bytes
+    rows: int
+    # Applications left out because their household has no live consent.
+    withheld: int
+
+
+def export_applications(
+    *, actor: Actor, viewer: Viewer, now: datetime | None = None
+) -> ApplicationsExport:
+    """The bank's applications as .xlsx, only of households that let the bank see them.
+
+    Every household in the bank's applications passes the gate: the looks are logged, the
+    refusals too, and the export itself is recorded like a change.
+    """
+    now = now or timezone.now()
+    applications = list(
+        LoanApplication.objects.filter(bank=viewer.bank)
+        .select_related("household__village", "household__head", "policy", "checkpoint")
+        .order_by("applied_at", "pk")
+    )
+    consents = bank_view_households(
+        viewer,
+        [application.household for application in applications],
+        action=BankAccess.Action.APPLICATION,
+        now=now,
+    )
+    shown = [application for application in applications if application.household_id in consents]
+    withheld = len(applications) - len(shown)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="loans.export",
+            obj=viewer.bank,
+            village=None,
+            after={"rows": len(shown), "withheld": withheld},
+        )
+    return ApplicationsExport(
+        content=applications_workbook(viewer.bank, shown, withheld=withheld, now=now),
+        rows=len(shown),
+        withheld=withheld,
+    )
+
+
+# Banks, officers and policies: the county admin
+
+
+def _require_bank_admin(actor: Actor, county: Place) -> None:
+    if not permissions.can_manage_banks(actor, county):
+        raise PermissionDenied(_("Only the admin of the county runs its partner banks."))
+
+
+def _lock_bank(bank: Bank) -> Bank:
+    """Serialises the writes that number a bank's policies."""
+    return Bank.objects.select_for_update().get(pk=bank.pk)
+
+
+def create_bank(*, actor: Actor, county: Place, name: str, short_name: str) -> Bank:
+    _require_bank_admin(actor, county)
+    name, short_name = name.strip(), short_name.strip()
+    if not name or not short_name:
+        raise ValidationError(_("Give the bank's full name and a short name."))
+    taken = ValidationError(_("The county already has a bank of this name."))
+    if Bank.objects.filter(county=county, name=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            bank = Bank.objects.create(county=county, name=name[:80], short_name=short_name[:20])
+            record_event(
+                actor=actor,
+                action="loans.bank_created",
+                obj=bank,
+                village=None,
+                after={"county": county.code, "name": bank.name, "short_name": bank.short_name},
+            )
+    except IntegrityError:
+        raise taken from None
+    return bank
+
+
+def assign_officer(*, actor: Actor, bank: Bank, user: User) -> BankOfficer:
+    """Let an account holding the bank officer role in the county work for the bank."""
+    _require_bank_admin(actor, bank.county)
+    if not RoleGrant.objects.filter(
+        user=user, role=Role.BANK_OFFICER, place=bank.county, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            _("Only an account holding the bank officer role in this county can work for a bank.")
+        )
+    already = ValidationError(
+        _("%(name)s already works for a bank; remove them there first.") % {"name": user.name}
+    )
+    if BankOfficer.objects.filter(user=user).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            officer = BankOfficer.objects.create(bank=bank, user=user)
+            record_event(
+                actor=actor,
+                action="loans.officer_assigned",
+                obj=officer,
+                village=None,
+                after={"bank": bank.name, "user": user.pk},
+            )
+    except IntegrityError:
+        raise already from None
+    return officer
+
+
+def remove_officer(*, actor: Actor, officer: BankOfficer) -> None:
+    """The account no longer works for the bank (its role is taken away on the roles page)."""
+    _require_bank_admin(actor, officer.bank.county)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="loans.officer_removed",
+            obj=officer,
+            village=None,
+            before={"bank": officer.bank.name, "user": officer.user_id},
+        )
+        BankOfficer.objects.filter(pk=officer.pk).delete()
+
+
+def _has_places(value: Decimal, places: int) -> bool:
+    """Whether a finite decimal below 100 has at most ``places`` decimals."""
+    return value.is_finite() and abs(value) < 100 and value == round(value, places)
+
+
+def create_policy(
+    *,
+    actor: Actor,
+    bank: Bank,
+    area: Place,
+    name: str,
+    base_rate: Decimal,
+    discount_per_100: Decimal,
+    mode: str,
+    max_discount: Decimal,
+    min_stars: int,
+    valid_from: date,
+    valid_until: date | None,
+    credit_lines: Mapping[int, int],
+) -> LoanPolicy:
+    """A bank's policy for an area: version 1, or the next version of the bank's policy for
+    that area. A policy is never changed afterwards; applications keep the version they used.
+
+    Errors name the field at fault, so that a form can show them beside it.
+    """
+    _require_bank_admin(actor, bank.county)
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = _("Give the policy a name, for example 积分贷.")
+    if not bank.county.contains(area):
+        errors["area"] = _("The area must lie in the bank's county.")
+    if not (_has_places(base_rate, 2) and base_rate > 0):
+        errors["base_rate"] = _(
+            "Enter the base rate in percent, above 0 and below 100, with at most two decimals."
+        )
+    if not (_has_places(discount_per_100, 3) and discount_per_100 >= 0):
+        errors["discount_per_100"] = _(
+            "Enter the discount per 100 points in percentage points, with at most three decimals."
+        )
+    if not (_has_places(max_discount, 2) and max_discount >= 0):
+        errors["max_discount"] = _(
+            "Enter the largest discount in percentage points, with at most two decimals."
+        )
+    elif "base_rate" not in errors and max_discount >= base_rate:
+        errors["max_discount"] = _("The largest discount must be below the base rate.")
+    if mode not in LoanPolicy.Mode.values:
+        errors["mode"] = _("Choose how the discount is applied.")
+    if not 0 <= min_stars <= MAX_STARS:
+        errors["min_stars"] = _("The lowest star level is from 0 to %(most)s.") % {
+            "most": MAX_STARS
+        }
+    if valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = _("The policy cannot end before it starts.")
+    lines = sorted(credit_lines.items())
+    if not lines:
+        errors[NON_FIELD_ERRORS] = _("Give the credit line of at least one star level.")
+    elif any(not 0 <= stars <= MAX_STARS for stars, _limit in lines):
+        errors[NON_FIELD_ERRORS] = _("Credit lines are for star levels 0 to %(most)s.") % {
+            "most": MAX_STARS
+        }
+    elif any(not 0 < limit <= MAX_AMOUNT_YUAN for _stars, limit in lines):
+        errors[NON_FIELD_ERRORS] = _("A credit line is a number of yuan above 0.")
+    elif any(lower[1] > higher[1] for lower, higher in pairwise(lines)):
+        errors[NON_FIELD_ERRORS] = _(
+            "A higher star level cannot have a smaller credit line than a lower one."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock_bank(bank)
+        newest = (
+            LoanPolicy.objects.filter(bank=bank, area=area)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        policy = LoanPolicy.objects.create(
+            bank=bank,
+            area=area,
+            name=name[:80],
+            version=(newest or 0) + 1,
+            base_rate=base_rate,
+            discount_per_100=discount_per_100,
+            mode=mode,
+            max_discount=max_discount,
+            min_stars=min_stars,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        CreditLine.objects.bulk_create(
+            [CreditLine(policy=policy, stars=stars, limit_yuan=limit) for stars, limit in lines]
+        )
+        record_event(
+            actor=actor,
+            action="loans.policy_created",
+            obj=policy,
+            village=area if area.is_village else None,
+            after={
+                "bank": bank.name,
+                "area": area.code,
+                "version": policy.version,
+                "base_rate": percent(base_rate),
+                "discount_per_100": str(discount_per_100),
+                "mode": mode,
+                "max_discount": percent(max_discount),
+                "min_stars": min_stars,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat() if valid_until else None,
+                "credit_lines": {str(stars): limit for stars, limit in lines},
+            },
+        )
+    return policy

@@ -333,9 +333,7 @@ def test_unspent_points_lapse_once_at_year_end(world: World, items: Items, store
     )
     soap = good(store, "肥皂", 5, 10)
     redeem(world, store, {soap.pk: 1})
-    VillageSettings.objects.filter(village=world.village).update(
-        spendable_lapses_at_year_end=True
-    )
+    VillageSettings.objects.filter(village=world.village).update(spendable_lapses_at_year_end=True)
     new_year = datetime(2027, 1, 1, 0, 30, tzinfo=NOW.tzinfo)
 
     assert services.lapse_due_spendable(now=new_year) == 1
@@ -374,7 +372,7 @@ def test_a_lost_race_is_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
             raise OperationalError("database is locked")
         return "done"
 
-    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("jifen.market.services.time.sleep", lambda seconds: None)
     assert services.retrying(flaky) == "done"
     assert len(calls) == 3
 
