@@ -139,6 +139,9 @@ AXES_LOCKOUT_CALLABLE = "jifen.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("JIFEN_PROXY_COUNT", "0")) or None
 
+# Requests a bank's API key may make per minute.
+JIFEN_API_RATE_PER_MINUTE = int(os.environ.get("JIFEN_API_RATE_PER_MINUTE", "120"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

@@ -461,6 +461,10 @@ def decide_application(
     if approve:
         if amount_yuan is None or not 0 < amount_yuan <= MAX_AMOUNT_YUAN:
             raise ValidationError(_("Enter the amount approved, in yuan."))
+        if amount_yuan > application.amount_yuan:
+            raise ValidationError(
+                _("A bank may approve at most the amount the household asked for.")
+            )
         if rate is None or not rate.is_finite() or not Decimal("0") < rate < Decimal("100"):
             raise ValidationError(_("Enter the annual rate in percent, for example 4.35."))
         if rate != rate.quantize(Decimal("0.01")):
@@ -492,6 +496,8 @@ def decide_application(
             household=application.household,
             after={
                 "bank": viewer.bank.name,
+                "channel": viewer.channel,
+                "api_key": viewer.api_key.prefix if viewer.api_key else None,
                 "consent": consent.pk,
                 "amount_yuan": application.approved_amount_yuan,
                 "rate": percent(rate) if rate is not None and approve else None,
@@ -552,6 +558,13 @@ def key_for_secret(secret: str) -> ApiKey | None:
         .filter(digest=digest_of(secret), revoked_at__isnull=True)
         .first()
     )
+
+
+def forget_old_usage(*, now: datetime | None = None) -> int:
+    """The scheduled job: drop rate-limit counters older than an hour."""
+    cutoff = (now or timezone.now()) - timedelta(hours=1)
+    deleted, _ = ApiKeyUsage.objects.filter(minute__lt=cutoff).delete()
+    return deleted
 
 
 def count_request(key: ApiKey, now: datetime) -> int:

@@ -452,6 +452,26 @@ def decide(world: World, bank: Bank, application: LoanApplication, **fields: obj
     )
 
 
+def test_the_bank_approves_at_most_what_was_asked(
+    world: World, bank: Bank, waiting: LoanApplication
+) -> None:
+    with pytest.raises(ValidationError):
+        decide(
+            world,
+            bank,
+            waiting,
+            approve=True,
+            amount_yuan=waiting.amount_yuan + 1,
+            rate=Decimal("4.2"),
+        )
+    waiting.refresh_from_db()
+    assert waiting.status == "submitted"
+    decided = decide(
+        world, bank, waiting, approve=True, amount_yuan=waiting.amount_yuan, rate=Decimal("4.2")
+    )
+    assert decided.approved_amount_yuan == waiting.amount_yuan
+
+
 def test_the_bank_approves_with_amount_and_rate(
     world: World, bank: Bank, waiting: LoanApplication
 ) -> None:

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from jifen.ledger.services import create_due_checkpoints, post_due_records
+from jifen.loans.services import forget_old_usage
 from jifen.market.services import lapse_due_spendable, lapse_uncollected_orders
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             orders = lapse_uncollected_orders()
             years = lapse_due_spendable()
             signed = create_due_checkpoints()
+            forget_old_usage()
             if posted or orders or years or signed:
                 self.stdout.write(
                     f"posted {posted} records, lapsed {orders} orders and {years} villages' "
