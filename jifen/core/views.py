@@ -31,7 +31,9 @@ def home(request: JifenRequest) -> HttpResponse:
         return redirect("county", code=place.code)
     if place.kind == Place.Kind.TOWNSHIP:
         return redirect("township", code=place.code)
-    if place.is_village and actor.role != Role.STORE_KEEPER:
+    if place.is_village and actor.role == Role.STORE_KEEPER:
+        return redirect("market_stores", code=place.code)
+    if place.is_village:
         return redirect("registry", code=place.code)
     return render(request, "core/role_home.html", {"place": place})
 

@@ -47,3 +47,20 @@ def can_view_liability(actor: Actor, village: Place) -> bool:
         actor.acts_as_at(VILLAGE_CADRE_ROLES | KEEPER_ROLES | {Role.SUPERVISOR}, village)
         or actor.acts_as(OVERSIGHT_ROLES, village)
     )
+
+
+def can_set_up_store(actor: Actor, village: Place) -> bool:
+    """Opening a store, naming it and choosing whom it serves: the village's cadres."""
+    return village.is_village and actor.acts_as_at(VILLAGE_CADRE_ROLES, village)
+
+
+def can_view_stores(actor: Actor, village: Place) -> bool:
+    """The list of a village's stores: its cadres and its keeper."""
+    return village.is_village and actor.acts_as_at(VILLAGE_CADRE_ROLES | KEEPER_ROLES, village)
+
+
+def can_view_redemption(actor: Actor, redemption: Redemption) -> bool:
+    """A receipt: whoever runs the store, and the household it belongs to."""
+    return can_manage_store(actor, redemption.store) or is_own_household(
+        actor, redemption.household
+    )

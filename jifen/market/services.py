@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,6 +32,7 @@ from jifen.ledger.services import Leg, append_posting, lock_for_posting
 from jifen.market import permissions
 from jifen.market.models import Good, Redemption, RedemptionLine, SpendableLapse, StockIn, Store
 from jifen.places.models import Household, Place
+from jifen.records.photos import prepare_photo
 from jifen.rules.models import VillageSettings
 
 T = TypeVar("T")
@@ -390,6 +391,102 @@ def lapse_uncollected_orders(*, now: datetime | None = None) -> int:
     return lapsed
 
 
+# Stores
+
+
+def _served_villages(village: Place, villages: Collection[Place]) -> list[Place]:
+    """The villages a store of ``village`` serves: its own, and others of the same township."""
+    served = {village.pk: village} | {place.pk: place for place in villages}
+    if any(
+        not place.is_village or place.parent_id != village.parent_id for place in served.values()
+    ):
+        raise ValidationError(_("A store serves villages of its own township only."))
+    return [served[pk] for pk in sorted(served)]
+
+
+def _store_values(name: str, pickup_days: int) -> str:
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise ValidationError(_("Give the store a name of at most 60 characters."))
+    if not 1 <= pickup_days <= 60:
+        raise ValidationError(_("An order waits for pickup 1 to 60 days."))
+    return name
+
+
+def _store_facts(store: Store, villages: list[Place]) -> dict[str, Any]:
+    return {
+        "name": store.name,
+        "pickup_days": store.pickup_days,
+        "villages": [place.code for place in villages],
+    }
+
+
+def create_store(
+    *,
+    actor: Actor,
+    village: Place,
+    name: str,
+    villages: Collection[Place] = (),
+    pickup_days: int = 7,
+    idempotency_key: str,
+) -> Store:
+    """Open a store in ``village``, serving it and any of ``villages`` of the same township."""
+    if not permissions.can_set_up_store(actor, village):
+        raise PermissionDenied(_("You may not open a store in this village."))
+    name = _store_values(name, pickup_days)
+    served = _served_villages(village, villages)
+    request = {
+        "op": "create_store",
+        "village": village.pk,
+        "name": name,
+        "villages": [place.pk for place in served],
+        "pickup_days": pickup_days,
+    }
+    with transaction.atomic():
+        earlier = claim(
+            user=actor.user, key=idempotency_key, request_fingerprint=fingerprint(**request)
+        )
+        if earlier is not None:
+            return Store.objects.get(pk=earlier.result["store"])
+        store = Store.objects.create(village=village, name=name, pickup_days=pickup_days)
+        store.villages.set(served)
+        record_event(
+            actor=actor,
+            action="market.store_created",
+            obj=store,
+            village=village,
+            after=_store_facts(store, served),
+        )
+        remember(user=actor.user, key=idempotency_key, result={"store": store.pk})
+    return store
+
+
+def update_store(
+    *, actor: Actor, store: Store, name: str, villages: Collection[Place], pickup_days: int
+) -> Store:
+    """Rename a store, change whom it serves or how long orders wait. Orders already placed
+    keep their pickup deadline and may still be handed over."""
+    if not permissions.can_set_up_store(actor, store.village):
+        raise PermissionDenied(_("You may not change this store."))
+    name = _store_values(name, pickup_days)
+    served = _served_villages(store.village, villages)
+    with transaction.atomic():
+        locked = Store.objects.select_for_update().select_related("village").get(pk=store.pk)
+        before = _store_facts(locked, list(locked.villages.order_by("pk")))
+        locked.name, locked.pickup_days = name, pickup_days
+        locked.save(update_fields=["name", "pickup_days"])
+        locked.villages.set(served)
+        record_event(
+            actor=actor,
+            action="market.store_updated",
+            obj=locked,
+            village=locked.village,
+            before=before,
+            after=_store_facts(locked, served),
+        )
+    return locked
+
+
 # Goods and stock
 
 
@@ -402,6 +499,10 @@ def save_good(
     """Add a good to a store or change one (not its stock: that moves by stock-in only)."""
     if not permissions.can_manage_store(actor, store):
         raise PermissionDenied(_("You may not change this store's goods."))
+    values = dict(values)
+    if values.get("photo"):
+        # Re-encoded before it is stored: a phone's photo carries the shop's GPS position.
+        values["photo"], _width, _height = prepare_photo(values["photo"])
     with transaction.atomic():
         if good is None:
             good = Good(store=store)
@@ -428,13 +529,27 @@ def save_good(
 
 
 def receive_stock(
-    *, actor: Actor, good: Good, quantity: int, note: str = "", now: datetime | None = None
+    *,
+    actor: Actor,
+    good: Good,
+    quantity: int,
+    note: str = "",
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> StockIn:
+    """Goods arrived. With a form's key, a double tap or a resent form receives them once."""
     if not permissions.can_manage_store(actor, good.store):
         raise PermissionDenied(_("You may not receive stock for this store."))
     if not 1 <= quantity <= 100_000:
         raise ValidationError(_("Enter how many arrived, from 1 to 100000."))
+    request = {"op": "stock_in", "good": good.pk, "quantity": quantity, "note": note.strip()}
     with transaction.atomic():
+        if idempotency_key is not None:
+            earlier = claim(
+                user=actor.user, key=idempotency_key, request_fingerprint=fingerprint(**request)
+            )
+            if earlier is not None:
+                return StockIn.objects.get(pk=earlier.result["stock_in"])
         stock_in = StockIn.objects.create(
             good=good,
             quantity=quantity,
@@ -450,6 +565,8 @@ def receive_stock(
             village=good.store.village,
             after={"good": good.pk, "quantity": quantity},
         )
+        if idempotency_key is not None:
+            remember(user=actor.user, key=idempotency_key, result={"stock_in": stock_in.pk})
     return stock_in
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.rules.catalogue import CATALOGUES
 from jifen.rules.models import Category, Item, RulebookVersion, VillageSettings
-from jifen.rules.services import MAX_STARS
+from jifen.rules.services import MAX_BUDGET_FEN, MAX_POINT_VALUE_FEN, MAX_STARS
+
+FEN_PER_YUAN = 100
 
 
 class SignedIntegerInput(forms.TextInput):
@@ -112,6 +115,37 @@ class CopyTemplateForm(forms.Form):
         template_field.queryset = templates
 
 
+class FenAsYuanField(forms.DecimalField):
+    """An amount typed in yuan with at most two decimals; cleaned to whole fen (an int).
+
+    Its initial value is in fen, as the settings store it; the field shows it in yuan.
+    """
+
+    def __init__(self, *, min_fen: int, max_fen: int, **kwargs: Any) -> None:
+        super().__init__(
+            min_value=Decimal(min_fen) / FEN_PER_YUAN,
+            max_value=Decimal(max_fen) / FEN_PER_YUAN,
+            max_digits=12,
+            decimal_places=2,
+            widget=forms.TextInput(
+                attrs={"inputmode": "decimal", "pattern": r"[0-9]+(\.[0-9]{1,2})?"}
+            ),
+            **kwargs,
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):  # fen, from the stored settings
+            return f"{Decimal(value) / FEN_PER_YUAN:.2f}"
+        return super().prepare_value(value)
+
+    def clean(self, value: Any) -> int | None:
+        yuan = super().clean(value)
+        if yuan is None:
+            return None
+        # At most two decimals (the field checks): a whole number of fen, exactly.
+        return int(yuan * FEN_PER_YUAN)
+
+
 class VillageSettingsForm(forms.Form):
     notice_days = forms.IntegerField(
         label=_("Public notice window (days, 1 to 15)"),
@@ -128,6 +162,38 @@ class VillageSettingsForm(forms.Form):
     )
     separate_absent_pool = forms.BooleanField(
         label=_("Rank absent households separately"), required=False
+    )
+    # The points supermarket (DOMAIN.md §5). An empty choice or amount keeps the saved value.
+    redemption_deducts = forms.BooleanField(
+        label=_("Redeeming goods deducts spendable points"), required=False
+    )
+    cadres_may_redeem = forms.BooleanField(
+        label=_("Cadre households may redeem points"), required=False
+    )
+    exchange_schedule = forms.TypedChoiceField(
+        label=_("Exchange days"),
+        choices=VillageSettings.ExchangeSchedule.choices,
+        required=False,
+        empty_value=None,
+    )
+    exchange_window_days = forms.IntegerField(
+        label=_("Exchange window: the first how many days of the month or quarter (1 to 31)"),
+        min_value=1,
+        max_value=31,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*"}),
+    )
+    spendable_lapses_at_year_end = forms.BooleanField(
+        label=_("Unspent points lapse at the end of the year"), required=False
+    )
+    point_value_fen = FenAsYuanField(
+        label=_("Value of a point (yuan, e.g. 1.00)"),
+        min_fen=1,
+        max_fen=MAX_POINT_VALUE_FEN,
+        required=False,
+    )
+    supermarket_budget_fen = FenAsYuanField(
+        label=_("Supermarket budget (yuan)"), min_fen=0, max_fen=MAX_BUDGET_FEN, required=False
     )
 
 

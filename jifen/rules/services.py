@@ -47,6 +47,8 @@ ITEM_FIELDS = [
     "kind",
 ]
 SETTINGS_FIELDS = ["notice_days", "score_visibility", "separate_cadre_pool", "separate_absent_pool"]
+MAX_POINT_VALUE_FEN = 1_000_000  # 10000 yuan
+MAX_BUDGET_FEN = 10_000_000_000  # 100 million yuan
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 MAX_POINTS = 1000
 MAX_STARS = 5
@@ -620,7 +622,16 @@ def update_village_settings(
     score_visibility: str,
     separate_cadre_pool: bool,
     separate_absent_pool: bool,
+    redemption_deducts: bool | None = None,
+    cadres_may_redeem: bool | None = None,
+    exchange_schedule: str | None = None,
+    exchange_window_days: int | None = None,
+    spendable_lapses_at_year_end: bool | None = None,
+    point_value_fen: int | None = None,
+    supermarket_budget_fen: int | None = None,
 ) -> VillageSettings:
+    """Change a village's points settings. A supermarket setting left as None stays as it is;
+    the audit event lists the fields this change set."""
     if not village.is_village:
         raise ValidationError(_("Only a village has points settings."))
     if actor is not None and not permissions.can_change_village_settings(actor, village):
@@ -629,16 +640,42 @@ def update_village_settings(
         raise ValidationError(_("The public notice window is 1 to 15 days."))
     if score_visibility not in VillageSettings.Visibility.values:
         raise ValidationError(_("Choose who may see scores and ranks."))
+    if exchange_schedule is not None and (
+        exchange_schedule not in VillageSettings.ExchangeSchedule.values
+    ):
+        raise ValidationError(_("Choose the exchange days."))
+    if exchange_window_days is not None and not 1 <= exchange_window_days <= 31:
+        raise ValidationError(_("The exchange window is 1 to 31 days."))
+    if point_value_fen is not None and not 1 <= point_value_fen <= MAX_POINT_VALUE_FEN:
+        raise ValidationError(_("A point is worth 0.01 to 10000 yuan."))
+    if supermarket_budget_fen is not None and not 0 <= supermarket_budget_fen <= MAX_BUDGET_FEN:
+        raise ValidationError(_("The supermarket budget is 0 to 100000000 yuan."))
+    supermarket = {
+        name: value
+        for name, value in {
+            "redemption_deducts": redemption_deducts,
+            "cadres_may_redeem": cadres_may_redeem,
+            "exchange_schedule": exchange_schedule,
+            "exchange_window_days": exchange_window_days,
+            "spendable_lapses_at_year_end": spendable_lapses_at_year_end,
+            "point_value_fen": point_value_fen,
+            "supermarket_budget_fen": supermarket_budget_fen,
+        }.items()
+        if value is not None
+    }
+    fields = [*SETTINGS_FIELDS, *supermarket]
     with transaction.atomic():
         # A village that never saved its settings ran on the defaults: those are "before".
         settings, _created = VillageSettings.objects.select_for_update().get_or_create(
             village=village
         )
-        before = snapshot(settings, SETTINGS_FIELDS)
+        before = snapshot(settings, fields)
         settings.notice_days = notice_days
         settings.score_visibility = score_visibility
         settings.separate_cadre_pool = separate_cadre_pool
         settings.separate_absent_pool = separate_absent_pool
+        for name, value in supermarket.items():
+            setattr(settings, name, value)
         settings.save()
         record_event(
             actor=actor,
@@ -646,6 +683,6 @@ def update_village_settings(
             obj=settings,
             village=village,
             before=before,
-            after=snapshot(settings, SETTINGS_FIELDS),
+            after=snapshot(settings, fields),
         )
     return settings

@@ -95,9 +95,7 @@ def test_fifty_redemptions_by_a_household_that_can_afford_one(
     assert_chain_whole(world.village)
 
 
-def test_fifty_households_race_for_three_in_stock(
-    world: World, items: Items, store: Store
-) -> None:
+def test_fifty_households_race_for_three_in_stock(world: World, items: Items, store: Store) -> None:
     households = [
         factories.household(world.village, f"5-{n:02d}", f"户主{n:02d}") for n in range(50)
     ]
