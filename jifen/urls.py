@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -80,3 +82,6 @@ urlpatterns = [
     path("", include("jifen.dividends.urls")),
     path("api/v1/", api.urls),
 ]
+
+# Uploaded photos, served by Django only in development; in production the reverse proxy does.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
