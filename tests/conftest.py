@@ -6,7 +6,9 @@ three are in 青山县.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,23 @@ from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
 from jifen.accounts.models import Role, RoleGrant, User
 from jifen.places.models import Household, Place
 from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    """Playwright, started once per test process: its sync API cannot run twice at once, so
+    every browser the tests launch (see tests/browser/conftest.py) comes from this one."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed: run `sudo make browser-deps` "
+            "(apt-get install chromium chromium-driver) to run the browser tests."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
 
 
 @pytest.fixture(autouse=True)

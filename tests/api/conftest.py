@@ -137,7 +137,9 @@ def bank_api(frozen: time_machine.Traveller, world: World) -> BankSetup:
 
 def call(method: str, path: str, secret: str | None, body: dict[str, Any] | None = None) -> Any:
     """Call the API as a bank's system would, with the key in its header."""
-    headers = {"X-API-Key": secret} if secret is not None else {}
+    headers = {"Accept-Language": "en"}
+    if secret is not None:
+        headers["X-API-Key"] = secret
     client = Client(headers=headers)
     url = f"/api/v1{path}"
     if method == "GET":

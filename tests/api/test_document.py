@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from tests.api.conftest import BankSetup, call
 
@@ -109,7 +111,9 @@ def test_a_wrong_method_answers_in_the_error_shape(bank_api: BankSetup) -> None:
 
 
 def test_a_post_to_an_unknown_path_is_not_stopped_by_csrf(bank_api: BankSetup) -> None:
-    client = Client(enforce_csrf_checks=True, headers={"X-API-Key": bank_api.secret})
+    client = Client(
+        enforce_csrf_checks=True, headers={"X-API-Key": bank_api.secret, "Accept-Language": "en"}
+    )
 
     response = client.post("/api/v1/nothing-here", data={})
 
@@ -137,3 +141,15 @@ def test_a_failure_inside_answers_500_in_the_error_shape(
     }
     # Nothing about the failure leaks out
     assert "ranking" not in response.content.decode()
+
+
+def test_messages_are_in_chinese_unless_the_bank_asks_for_english(bank_api: BankSetup) -> None:
+    english = Client(headers={"Accept-Language": "en"}).get("/api/v1/applications")
+    chinese = Client().get("/api/v1/applications")
+
+    assert english.status_code == chinese.status_code == 401
+    message = english.json()["error"]["message"]
+    with translation.override("zh-hans"):
+        assert chinese.json()["error"]["message"] == gettext(message) != message
+    assert chinese["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in english["Vary"]

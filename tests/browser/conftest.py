@@ -18,8 +18,8 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
 from jifen.accounts.models import RoleGrant, User
+from tests.conftest import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-4.11.1.min.js").read_text()
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,20 +43,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's Chromium is not installed: run `sudo make browser-deps` "
-            "(apt-get install chromium chromium-driver) to run the browser tests."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from PIL import Image
 
 from jifen.core.context_processors import TEXT_SIZE_COOKIE
 from jifen.market.models import Good, Redemption, Store
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible, sign_in
-from tests.conftest import World
+from tests.browser.conftest import CHROMIUM_ARGS, assert_accessible, sign_in
+from tests.conftest import CHROMIUM, World
 from tests.market.conftest import earned
 from tests.points import Items
 
@@ -51,25 +51,20 @@ def film(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def camera_browser(film: Path) -> Iterator[Any]:
+def camera_browser(playwright_driver: Any, film: Path) -> Iterator[Any]:
     """Chromium with a fake camera playing ``film``; each test writes the film it needs."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed: run `sudo make browser-deps`.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={film}",
-            ],
-        )
-        yield launched
-        launched.close()
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={film}",
+        ],
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
