@@ -19,7 +19,8 @@ from jifen.rules import services
 from jifen.rules.catalogue import GENERAL
 from jifen.rules.models import Category, Item, Rulebook, RulebookVersion, StarBand, VillageSettings
 from tests import factories
-from tests.conftest import World, log_in
+from tests.access import check_cell
+from tests.conftest import World
 from tests.test_access_matrix import ROLES
 
 VILLAGERS = {
@@ -261,18 +262,13 @@ def test_the_table_covers_every_action() -> None:
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
 def test_role_against_action(client: Client, world: World, role: str, action: str) -> None:
-    # Given a signed-in user acting in `role` at their place, and whatever the action needs
-    log_in(client, world.people[role])
-    perform = ACTIONS[action](client, world)
-    before = fingerprint()
-    # When they attempt the action
-    response = perform()
-    # Then the answer is the one in the table; a change is made, a refusal changes nothing
-    if role not in ALLOWED[action]:
-        assert response.status_code in {403, 404}, f"{role} may not {action}"
-        assert fingerprint() == before
-    elif action in CHANGES:
-        assert response.status_code == 302, f"{role} may {action}"
-        assert fingerprint() != before
-    else:
-        assert response.status_code == 200, f"{role} may {action}"
+    check_cell(
+        client,
+        world,
+        role,
+        action,
+        actions=ACTIONS,
+        allowed=ALLOWED,
+        changes=CHANGES,
+        fingerprint=fingerprint,
+    )
