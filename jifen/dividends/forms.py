@@ -22,7 +22,8 @@ class RoundForm(IdempotentForm):
     decision = forms.CharField(
         label=_(
             "Decision the pool comes from: the meeting, its date and what it decided "
-            "(e.g. villagers' representatives' meeting of 10 January: 30 per cent of net collective income)"
+            "(e.g. villagers' representatives' meeting of 10 January: 30 per cent of net "
+            "collective income)"
         ),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 3}),

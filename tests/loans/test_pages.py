@@ -410,6 +410,9 @@ def test_the_queue_marks_applications_the_bank_may_not_open(client: Client, worl
     page = client.get(reverse("loans_bank_home")).content.decode()
     assert link not in page
     assert "no consent now: you cannot open it" in page
+    application = LoanApplication.objects.get()
+    for private in [world.home.door_plate, application.purpose, str(application.amount_yuan)]:
+        assert private not in page
     # Listing the bank's own applications is not a look at a household
     assert looks(bank) == []
 
