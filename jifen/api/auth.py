@@ -51,5 +51,6 @@ class BankKey(APIKeyHeader):
 
 def viewer_of(request: HttpRequest) -> Viewer:
     """The bank's system behind an authenticated request, as the consent gate sees it."""
-    api_key: ApiKey = request.auth  # type: ignore[attr-defined]
+    api_key = getattr(request, "auth", None)  # set by ninja once BankKey accepted the key
+    assert isinstance(api_key, ApiKey)
     return Viewer(bank=api_key.bank, channel=BankAccess.Channel.API, api_key=api_key)

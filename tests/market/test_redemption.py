@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 
+from jifen.accounts.actors import Actor
 from jifen.accounts.models import Role
 from jifen.audit.models import AuditEvent
 from jifen.core.idempotency import new_key
@@ -17,6 +18,7 @@ from jifen.ledger.services import create_checkpoint
 from jifen.ledger.verify import verify_village
 from jifen.market import services
 from jifen.market.models import Good, Redemption, SpendableLapse, StockIn, Store
+from jifen.places.models import Household
 from jifen.rules.models import VillageSettings
 from tests import factories
 from tests.conftest import World
@@ -52,17 +54,26 @@ def earned(world: World, items: Items, times: int = 3) -> None:
     )
 
 
-def redeem(world: World, store: Store, quantities: dict[int, int], **extra: object) -> Redemption:
-    fields: dict[str, object] = {
-        "actor": actor(world.people["store_keeper"]),
-        "store": store,
-        "household": world.home,
-        "quantities": quantities,
-        "idempotency_key": new_key(),
-        "now": LATER,
-        **extra,
-    }
-    return services.redeem(**fields)  # type: ignore[arg-type]
+def redeem(
+    world: World,
+    store: Store,
+    quantities: dict[int, int],
+    *,
+    actor_: Actor | None = None,
+    household: Household | None = None,
+    channel: str = Redemption.Channel.COUNTER,
+    idempotency_key: str | None = None,
+) -> Redemption:
+    """The keeper (or ``actor_``) redeems for the home household (or ``household``) at LATER."""
+    return services.redeem(
+        actor=actor_ or actor(world.people["store_keeper"]),
+        store=store,
+        household=household or world.home,
+        quantities=quantities,
+        channel=channel,
+        idempotency_key=idempotency_key or new_key(),
+        now=LATER,
+    )
 
 
 def test_a_counter_redemption_takes_points_and_stock_together(
@@ -183,8 +194,8 @@ def test_an_online_order_waits_then_is_handed_over_or_lapses(
     head = actor(world.people["household_head"])
     keeper = actor(world.people["store_keeper"])
 
-    kept = redeem(world, store, {soap.pk: 1}, actor=head, channel=Redemption.Channel.ONLINE)
-    forgotten = redeem(world, store, {soap.pk: 2}, actor=head, channel=Redemption.Channel.ONLINE)
+    kept = redeem(world, store, {soap.pk: 1}, actor_=head, channel=Redemption.Channel.ONLINE)
+    forgotten = redeem(world, store, {soap.pk: 2}, actor_=head, channel=Redemption.Channel.ONLINE)
     assert kept.status == Redemption.Status.ORDERED
     assert kept.pickup_by == LATER + timedelta(days=store.pickup_days)
     assert balances(world.home)[Measure.SPENDABLE] == 15
@@ -215,7 +226,7 @@ def test_a_household_cancels_only_its_own_waiting_order(
     soap = good(store, "肥皂", 5, 10)
     head = actor(world.people["household_head"])
     counter = redeem(world, store, {soap.pk: 1})
-    order = redeem(world, store, {soap.pk: 1}, actor=head, channel=Redemption.Channel.ONLINE)
+    order = redeem(world, store, {soap.pk: 1}, actor_=head, channel=Redemption.Channel.ONLINE)
 
     with pytest.raises(PermissionDenied):
         services.cancel_redemption(actor=head, redemption=counter, reason="不要了")
@@ -234,9 +245,9 @@ def test_who_may_redeem(world: World, items: Items, store: Store) -> None:
 
     for someone in ["secretary", "grid_member", "villager", "bank_officer"]:
         with pytest.raises(PermissionDenied):
-            redeem(world, store, {soap.pk: 1}, actor=actor(world.people[someone]))
+            redeem(world, store, {soap.pk: 1}, actor_=actor(world.people[someone]))
     with pytest.raises(PermissionDenied):  # the keeper of another village
-        redeem(world, store, {soap.pk: 1}, actor=actor(other_keeper))
+        redeem(world, store, {soap.pk: 1}, actor_=actor(other_keeper))
     with pytest.raises(PermissionDenied):  # a store that does not serve the household
         redeem(world, far_store, {far_soap.pk: 1}, household=world.home)
     with pytest.raises(PermissionDenied):  # another household's order
@@ -244,7 +255,7 @@ def test_who_may_redeem(world: World, items: Items, store: Store) -> None:
             world,
             store,
             {soap.pk: 1},
-            actor=actor(world.people["household_head"]),
+            actor_=actor(world.people["household_head"]),
             household=world.neighbour_home,
             channel=Redemption.Channel.ONLINE,
         )
@@ -274,7 +285,9 @@ def test_a_village_may_redeem_without_deducting(world: World, items: Items, stor
 def test_cadre_households_redeem_only_where_the_village_allows(
     world: World, items: Items, store: Store
 ) -> None:
-    cadre_home = world.people["secretary"].resident.household  # type: ignore[union-attr]
+    secretary = world.people["secretary"].resident
+    assert secretary is not None
+    cadre_home = secretary.household
     earn(
         [cadre_home],
         items.patrol,
