@@ -108,68 +108,73 @@ def round_detail(request: JifenRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "dividends/round.html", context)
 
 
-def _run(request: JifenRequest, step: Callable[[], object], done: str) -> None:
-    """Run one step of a round's life and say how it went."""
+def _step(
+    request: JifenRequest,
+    code: str,
+    pk: int,
+    run: Callable[[Actor, DividendRound], object],
+    done: str,
+) -> HttpResponse:
+    """Run one step of a round's life for a cadre, say how it went, and show the round."""
+    actor = actor_of(request)
+    dividend_round = _round_for(actor, code, pk, permissions.can_manage_dividends)
     try:
-        step()
+        run(actor, dividend_round)
     except ValidationError as error:
         messages.error(request, message_of(error))
     else:
         messages.success(request, done)
+    return redirect("dividends_round", code=code, pk=pk)
 
 
 @require_POST
 @login_required
 def recompute(request: JifenRequest, code: str, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    dividend_round = _round_for(actor, code, pk, permissions.can_manage_dividends)
-    _run(
+    return _step(
         request,
-        lambda: services.recompute_round(actor=actor, dividend_round=dividend_round),
+        code,
+        pk,
+        lambda actor, r: services.recompute_round(actor=actor, dividend_round=r),
         _("The shares were computed again."),
     )
-    return redirect("dividends_round", code=code, pk=pk)
 
 
 @require_POST
 @login_required
 def publish(request: JifenRequest, code: str, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    dividend_round = _round_for(actor, code, pk, permissions.can_manage_dividends)
-    _run(
+    return _step(
         request,
-        lambda: services.publish_notice(actor=actor, dividend_round=dividend_round),
+        code,
+        pk,
+        lambda actor, r: services.publish_notice(actor=actor, dividend_round=r),
         _("The round is on public notice."),
     )
-    return redirect("dividends_round", code=code, pk=pk)
 
 
 @require_POST
 @login_required
 def withdraw(request: JifenRequest, code: str, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    dividend_round = _round_for(actor, code, pk, permissions.can_manage_dividends)
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _run(
+    return _step(
         request,
-        lambda: services.withdraw_notice(actor=actor, dividend_round=dividend_round, reason=reason),
+        code,
+        pk,
+        lambda actor, r: services.withdraw_notice(actor=actor, dividend_round=r, reason=reason),
         _("The notice was withdrawn; the round is a draft again."),
     )
-    return redirect("dividends_round", code=code, pk=pk)
 
 
 @require_POST
 @login_required
 def finalise(request: JifenRequest, code: str, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    dividend_round = _round_for(actor, code, pk, permissions.can_manage_dividends)
-    _run(
+    return _step(
         request,
-        lambda: services.finalise_round(actor=actor, dividend_round=dividend_round),
+        code,
+        pk,
+        lambda actor, r: services.finalise_round(actor=actor, dividend_round=r),
         _("The round is final. The cashier may pay from the payout list."),
     )
-    return redirect("dividends_round", code=code, pk=pk)
 
 
 @require_POST
