@@ -10,12 +10,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from jifen.accounts.actors import Actor
 from jifen.core.idempotency import new_key
 from jifen.ledger.models import Account, Measure
 from jifen.ledger.selectors import balances
 from jifen.ledger.services import create_checkpoint
 from jifen.market import services
 from jifen.market.models import Good, Redemption, Store
+from jifen.places.models import Household
 from tests import factories
 from tests.conftest import World
 from tests.ledger.test_concurrency import assert_chain_whole, run_together
@@ -45,6 +47,21 @@ def store(world: World) -> Store:
     return store
 
 
+def attempt(keeper: Actor, store: Store, household: Household, good: Good) -> object:
+    """One counter redemption of one ``good``: the redemption, or the refusal it met."""
+    try:
+        return services.redeem(
+            actor=keeper,
+            store=store,
+            household=household,
+            quantities={good.pk: 1},
+            idempotency_key=new_key(),
+            now=LATER,
+        )
+    except ValidationError as refused:
+        return refused
+
+
 def outcome(attempt: object) -> str:
     if isinstance(attempt, Redemption):
         return "redeemed"
@@ -68,20 +85,7 @@ def test_fifty_redemptions_by_a_household_that_can_afford_one(
     radio = Good.objects.create(store=store, name="收音机", price=20, stock=3)
     keeper = actor(world.people["store_keeper"])
 
-    def attempt(_: int) -> object:
-        try:
-            return services.redeem(
-                actor=keeper,
-                store=store,
-                household=world.home,
-                quantities={radio.pk: 1},
-                idempotency_key=new_key(),
-                now=LATER,
-            )
-        except ValidationError as refused:
-            return refused
-
-    results, elapsed = run_together(50, attempt)
+    results, elapsed = run_together(50, lambda _: attempt(keeper, store, world.home, radio))
 
     outcomes = [outcome(r) for r in results]
     print(f"\n50 parallel redemptions, one household affording one: {elapsed:.3f} s")
@@ -109,20 +113,7 @@ def test_fifty_households_race_for_three_in_stock(world: World, items: Items, st
     radio = Good.objects.create(store=store, name="收音机", price=10, stock=3)
     keeper = actor(world.people["store_keeper"])
 
-    def attempt(n: int) -> object:
-        try:
-            return services.redeem(
-                actor=keeper,
-                store=store,
-                household=households[n],
-                quantities={radio.pk: 1},
-                idempotency_key=new_key(),
-                now=LATER,
-            )
-        except ValidationError as refused:
-            return refused
-
-    results, elapsed = run_together(50, attempt)
+    results, elapsed = run_together(50, lambda n: attempt(keeper, store, households[n], radio))
 
     outcomes = [outcome(r) for r in results]
     print(f"\n50 parallel redemptions by 50 households, stock 3: {elapsed:.3f} s")
@@ -162,24 +153,14 @@ def test_cancellations_and_redemptions_racing_keep_stock_and_points_whole(
         for _ in range(10)
     ]
 
-    def attempt(n: int) -> object:
-        try:
-            if n < 10:
-                return services.cancel_redemption(
-                    actor=keeper, redemption=done[n], reason="退货", now=LATER
-                )
-            return services.redeem(
-                actor=keeper,
-                store=store,
-                household=world.home,
-                quantities={soap.pk: 1},
-                idempotency_key=new_key(),
-                now=LATER,
+    def cancel_or_redeem(n: int) -> object:
+        if n < 10:
+            return services.cancel_redemption(
+                actor=keeper, redemption=done[n], reason="退货", now=LATER
             )
-        except ValidationError as refused:
-            return refused
+        return attempt(keeper, store, world.home, soap)
 
-    results, _ = run_together(30, attempt)
+    results, _ = run_together(30, cancel_or_redeem)
 
     redeemed = sum(1 for r in results[10:] if isinstance(r, Redemption))
     assert all(isinstance(r, Redemption) for r in results[:10])
