@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "jifen.market",
     "jifen.loans",
     "jifen.dividends",
+    "jifen.notify",
+    "jifen.talk",
+    "jifen.votes",
     "jifen.api",
     "jifen.demo",
 ]
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jifen.core.context_processors.jifen",
+                "jifen.notify.context_processors.unread",
             ],
         },
     },
@@ -141,6 +145,13 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("JIFEN_PROXY_COUNT", "0")) or None
 
 # Requests a bank's API key may make per minute.
 JIFEN_API_RATE_PER_MINUTE = int(os.environ.get("JIFEN_API_RATE_PER_MINUTE", "120"))
+
+# Text messages (jifen/notify): the console by default; production names the HTTP gateway.
+JIFEN_SMS_BACKEND = os.environ.get("JIFEN_SMS_BACKEND", "jifen.notify.backends.ConsoleBackend")
+JIFEN_SMS_FILE = Path(os.environ.get("JIFEN_SMS_FILE", VAR_DIR / "sms.jsonl"))
+JIFEN_SMS_GATEWAY_URL = os.environ.get("JIFEN_SMS_GATEWAY_URL", "")
+JIFEN_SMS_GATEWAY_KEY = os.environ.get("JIFEN_SMS_GATEWAY_KEY", "")
+JIFEN_SMS_GATEWAY_TIMEOUT = int(os.environ.get("JIFEN_SMS_GATEWAY_TIMEOUT", "5"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

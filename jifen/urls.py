@@ -80,6 +80,9 @@ urlpatterns = [
     path("", include("jifen.market.urls")),
     path("", include("jifen.loans.urls")),
     path("", include("jifen.dividends.urls")),
+    path("", include("jifen.notify.urls")),
+    path("", include("jifen.talk.urls")),
+    path("", include("jifen.votes.urls")),
     path("api/v1/", api.urls),
 ]
 

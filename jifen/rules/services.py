@@ -31,6 +31,7 @@ from jifen.rules.models import (
     StarBand,
     VillageSettings,
 )
+from jifen.votes.models import Vote
 
 ITEM_FIELDS = [
     "code",
@@ -73,6 +74,7 @@ def _locked_draft(version: RulebookVersion) -> RulebookVersion:
         raise ValidationError(
             _("Only a draft can be changed. An adopted version stays as it was adopted.")
         )
+    _refuse_while_put_to_vote(current)
     return current
 
 
@@ -82,6 +84,19 @@ def _locked_draft(version: RulebookVersion) -> RulebookVersion:
 def _village_of(version: RulebookVersion) -> Place | None:
     """The village a version belongs to, for the audit trail; None for a template."""
     return None if version.rulebook.is_template else version.rulebook.owner
+
+
+def _refuse_while_put_to_vote(version: RulebookVersion) -> None:
+    """A draft carried by a vote that has not closed is what the villagers are voting on."""
+    if Vote.objects.filter(
+        rule_change=version, status__in=[Vote.Status.SCHEDULED, Vote.Status.OPEN]
+    ).exists():
+        raise ValidationError(
+            _(
+                "This draft is being put to a vote: it cannot be changed or discarded until "
+                "the vote closes."
+            )
+        )
 
 
 def _check_may_edit(actor: Actor | None, version: RulebookVersion) -> None:

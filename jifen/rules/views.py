@@ -143,7 +143,11 @@ def draft_new(request: JifenRequest, code: str) -> HttpResponse:
 def draft_discard(request: JifenRequest, code: str) -> HttpResponse:
     actor = actor_of(request)
     village = _village_for(actor, code, permissions.can_edit_rulebook)
-    services.discard_draft(actor=actor, version=_draft_for(village))
+    try:
+        services.discard_draft(actor=actor, version=_draft_for(village))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("rules_draft", code=code)
     messages.success(request, _("The draft was discarded."))
     return redirect("rules_rulebook", code=code)
 
@@ -198,8 +202,12 @@ def item_remove(request: JifenRequest, code: str, pk: int) -> HttpResponse:
     actor = actor_of(request)
     village = _village_for(actor, code, permissions.can_edit_rulebook)
     item = get_object_or_404(Item, pk=pk, version=_draft_for(village))
-    services.remove_item(actor=actor, item=item)
-    messages.success(request, _("Item %(code)s removed from the draft.") % {"code": item.code})
+    try:
+        services.remove_item(actor=actor, item=item)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Item %(code)s removed from the draft.") % {"code": item.code})
     return redirect("rules_draft", code=code)
 
 

@@ -1,5 +1,7 @@
 """The scheduled jobs: post records whose notice has closed, sign daily checkpoints, lapse
-uncollected supermarket orders and, in a new year, unspent points where a village says so.
+uncollected supermarket orders and, in a new year, unspent points where a village says so;
+open and close votes whose window has come and remind those who have not voted a day before
+the close; send the text messages waiting in the outbox, retrying failed ones with backoff.
 
 Run it as a long-lived process (``make demo`` starts one), or from cron with ``--once``. Every
 job is idempotent and crash-safe, so two runners or a restart mid-run do no harm.
@@ -17,6 +19,8 @@ from django.db import close_old_connections
 from jifen.ledger.services import create_due_checkpoints, post_due_records
 from jifen.loans.services import forget_old_usage
 from jifen.market.services import lapse_due_spendable, lapse_uncollected_orders
+from jifen.notify.services import deliver_due
+from jifen.votes.services import run_due as run_votes
 
 
 class Command(BaseCommand):
@@ -42,10 +46,14 @@ class Command(BaseCommand):
             years = lapse_due_spendable()
             signed = create_due_checkpoints()
             forget_old_usage()
-            if posted or orders or years or signed:
+            votes = run_votes()
+            # Last, so that the messages the jobs above wrote go out in the same pass.
+            texts = deliver_due()
+            if posted or orders or years or signed or votes.closed or texts:
                 self.stdout.write(
                     f"posted {posted} records, lapsed {orders} orders and {years} villages' "
-                    f"unspent points, signed {signed} checkpoints"
+                    f"unspent points, signed {signed} checkpoints, opened {votes.opened} and "
+                    f"closed {votes.closed} votes, sent {texts} text messages"
                 )
             if options["once"] or stopping:
                 return
