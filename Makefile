@@ -30,7 +30,9 @@ install: $(VENV)/.dev-installed ## Create .venv in the repo and install everythi
 
 install-runtime: $(VENV)/.runtime-installed
 
+demo: export JIFEN_SMS_BACKEND ?= jifen.notify.backends.FileBackend
 demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it at http://127.0.0.1:8000
+	@# Text messages go to var/sms.jsonl, one JSON line each, rather than to a gateway.
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) build_demo --if-empty
 	@# The job runner posts records whose public notice has closed and signs daily checkpoints.

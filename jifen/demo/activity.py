@@ -21,6 +21,7 @@ from django.utils import timezone
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
+from jifen.demo.talk import add_talk
 from jifen.demo.uses import Supermarkets, add_bank, add_dividend_round
 from jifen.ledger.services import create_due_checkpoints, post_due_records
 from jifen.places.models import Grid, Household, Place
@@ -430,4 +431,5 @@ def add_activity(
             progress(f"activity: {day:%Y-%m} ({made} records so far)")
     add_bank(county, rng=rng, end=end)
     add_dividend_round(county, end=end)
+    add_talk(county, rng=rng, end=end)
     return made

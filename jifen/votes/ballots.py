@@ -16,6 +16,8 @@ makes a repeated ballot harmless.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import User
-from jifen.audit.services import record_event
+from jifen.audit.models import AuditEvent
+from jifen.audit.services import build_event, record_event
 from jifen.places.models import Household, Resident
 from jifen.votes import permissions, selectors
 from jifen.votes.locks import lock_vote
@@ -165,6 +168,18 @@ def record_meeting_ballot(
 ) -> Ballot:
     """A cadre records a ballot cast in person at the meeting (open votes only), so that
     villagers without a phone count too."""
+    return record_meeting_ballots(actor=actor, vote=vote, choices=[(elector, option)], now=now)[0]
+
+
+def record_meeting_ballots(
+    *,
+    actor: Actor,
+    vote: Vote,
+    choices: Sequence[tuple[Elector, Option]],
+    now: datetime | None = None,
+) -> list[Ballot]:
+    """A cadre records the ballots cast in person at the meeting, all or none: the meeting's
+    register, entered in one go. Open votes only; each voter once."""
     if not permissions.can_manage_votes(actor, vote.village):
         raise PermissionDenied(_("Only the village's cadres record ballots cast at the meeting."))
     if vote.secret:
@@ -173,29 +188,69 @@ def record_meeting_ballot(
         )
     now = now or timezone.now()
     with transaction.atomic():
+        # Under the vote's lock no other ballot of this vote is being written: the check below
+        # holds until the commit, and the unique constraint stays the last word.
         locked = lock_vote(vote.pk)
-        _option_of(locked, option)
         _check_window(locked, now)
-        if elector.vote_id != locked.pk:
-            raise ValidationError(_("This voter is not on the electoral roll of this vote."))
-        ballot = _insert_ballot(locked, elector, option, actor.user, Ballot.Channel.MEETING, now)
-        if ballot is None:
+        electors = [elector for elector, _option in choices]
+        if len({elector.pk for elector in electors}) != len(electors):
+            raise ValidationError(_("Each voter is recorded once."))
+        for elector, option in choices:
+            _option_of(locked, option)
+            if elector.vote_id != locked.pk:
+                raise ValidationError(_("This voter is not on the electoral roll of this vote."))
+        if Ballot.objects.filter(elector__in=electors).exists():
             raise AlreadyVoted(_("This voter has already voted."))
-        _count(locked, plus=option.pk)
-        record_event(
-            actor=actor,
-            action="votes.voted_at_meeting",
-            obj=ballot,
-            village=locked.village,
-            household=_voter_household(elector),
-            after={
-                "vote": locked.pk,
-                "elector": elector.pk,
-                "option": option.pk,
-                "choice": option.name,
-            },
+        ballots = Ballot.objects.bulk_create(
+            Ballot(
+                vote=locked,
+                elector=elector,
+                secret=False,
+                option=option,
+                channel=Ballot.Channel.MEETING,
+                cast_by=actor.user,
+                cast_at=now,
+            )
+            for elector, option in choices
         )
-    return ballot
+        tally = Counter(option.pk for _elector, option in choices)
+        Option.objects.filter(vote=locked).update(
+            count=F("count")
+            + Case(*(When(pk=pk, then=Value(n)) for pk, n in tally.items()), default=Value(0))
+        )
+        households = _voter_households(electors)
+        AuditEvent.objects.bulk_create(
+            build_event(
+                actor=actor,
+                action="votes.voted_at_meeting",
+                obj=ballot,
+                village=locked.village,
+                household=households.get(elector.pk),
+                after={
+                    "vote": locked.pk,
+                    "elector": elector.pk,
+                    "option": option.pk,
+                    "choice": option.name,
+                },
+            )
+            for ballot, (elector, option) in zip(ballots, choices, strict=True)
+        )
+    return ballots
+
+
+def _voter_households(electors: Sequence[Elector]) -> dict[int, Household]:
+    """The household of each elector, by the elector's pk: two queries, however many."""
+    home_of_resident = dict(
+        Resident.objects.filter(
+            pk__in=[e.resident_id for e in electors if e.resident_id is not None]
+        ).values_list("pk", "household_id")
+    )
+    home_of = {
+        elector.pk: elector.household_id or home_of_resident.get(elector.resident_id or 0)
+        for elector in electors
+    }
+    households = Household.objects.in_bulk([pk for pk in home_of.values() if pk is not None])
+    return {pk: households[home] for pk, home in home_of.items() if home in households}
 
 
 def name_delegate(

@@ -17,6 +17,9 @@ from jifen.market.models import Good, Redemption, Store
 from jifen.places.models import Place
 from jifen.records.models import InspectionRound, Objection, Record, Report
 from jifen.rules.models import RulebookVersion
+from jifen.talk.models import Comment, Matter, Rating, Task
+from jifen.talk.selectors import with_stage
+from jifen.votes.models import Vote
 
 
 @pytest.mark.django_db
@@ -72,6 +75,22 @@ def test_a_tiny_year_has_every_route_and_outcome_and_verifies() -> None:
     (dividend,) = DividendRound.objects.all()
     assert dividend.status == DividendRound.Status.FINAL
     assert sum(dividend.shares.values_list("payout_fen", flat=True)) == dividend.pool_fen
+    # Villagers Talk in every village: matters at every stage, votes passed, failed and open
+    for village in villages:
+        stages = set(with_stage(Matter.objects.filter(village=village)).values_list("stage"))
+        assert {stage for (stage,) in stages} == set(Matter.Stage.values)
+        outcomes = set(Vote.objects.filter(village=village).values_list("status", "passed"))
+        assert outcomes == {("closed", True), ("closed", False), ("open", None)}
+        tasks = Task.objects.filter(matter__village=village)
+        assert tasks.filter(done_at__isnull=True, due_on__lt=date(2026, 11, 20)).exists()
+        assert tasks.filter(done_at__isnull=True, due_on__gte=date(2026, 11, 20)).exists()
+        assert Rating.objects.filter(task__matter__village=village).exists()
+    # One passed vote changed the showcase village's rulebook; the failed ones changed nothing
+    (changed,) = Vote.objects.filter(rule_change__isnull=False)
+    assert changed.passed and changed.rule_change is not None
+    assert changed.rule_change.status == RulebookVersion.Status.ADOPTED
+    assert changed.rule_change.items.filter(title="婚事新办，不办婚前宴").exists()
+    assert Comment.objects.filter(hidden_at__isnull=False).count() == 1
     # Daily checkpoints, and every ledger verifies
     for village in villages:
         assert Checkpoint.objects.filter(village=village).count() > 100

@@ -236,6 +236,47 @@ def test_meeting_ballots_are_refused_for_secret_votes_and_to_non_cadres(world: W
     assert Ballot.objects.count() == 0
 
 
+def test_the_meeting_register_is_recorded_all_or_none(world: World) -> None:
+    vote = new_vote(world, Vote.Body.VILLAGERS)
+    electors = list(Elector.objects.filter(vote=vote).order_by("pk"))
+    assert len(electors) >= 3
+    secretary = actor(world.people["secretary"])
+    recorded = ballots.record_meeting_ballots(
+        actor=secretary,
+        vote=vote,
+        choices=[(electors[0], option(vote, "For")), (electors[1], option(vote, "For"))],
+        now=LATER,
+    )
+    assert [b.elector_id for b in recorded] == [electors[0].pk, electors[1].pk]
+    assert counts(vote) == {"For": 2, "Against": 0, "Abstain": 0}
+    # One household in the batch has voted already: nothing of the batch is recorded
+    with pytest.raises(ballots.AlreadyVoted):
+        ballots.record_meeting_ballots(
+            actor=secretary,
+            vote=vote,
+            choices=[
+                (electors[2], option(vote, "Against")),
+                (electors[1], option(vote, "Against")),
+            ],
+            now=LATER,
+        )
+    with pytest.raises(ValidationError, match="Each voter is recorded once"):
+        ballots.record_meeting_ballots(
+            actor=secretary,
+            vote=vote,
+            choices=[(electors[2], option(vote, "Against")), (electors[2], option(vote, "For"))],
+            now=LATER,
+        )
+    assert counts(vote) == {"For": 2, "Against": 0, "Abstain": 0}
+    assert Ballot.objects.filter(vote=vote).count() == 2
+    events = AuditEvent.objects.filter(action="votes.voted_at_meeting").order_by("pk")
+    # Each ballot's event names the voter's household, as a single record does
+    assert [(e.household_id, e.after["choice"]) for e in events] == [
+        (electors[0].resident.household_id, "For"),
+        (electors[1].resident.household_id, "For"),
+    ]
+
+
 # Putting a question to a vote ---------------------------------------------------------------
 
 
