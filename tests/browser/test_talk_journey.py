@@ -215,12 +215,15 @@ def test_talk_journey(
             same_page(page, page.get_by_role("button", name=zh("Cast my vote")))
             page.wait_for_url(f"**{vote_path}")
             assert_accessible(page)
-            expect(page.get_by_role("status")).to_contain_text(zh("Your vote was recorded."))
-            expect(page.locator("section[aria-labelledby='my-vote']")).to_contain_text(
-                zh("You have already voted.")
-            )
             ballot = Ballot.objects.get(vote=vote, elector__household__head=head.resident)
             assert ballot.option is not None and ballot.option.side == side
+            expect(page.get_by_role("status")).to_contain_text(zh("Your vote was recorded."))
+            mine = page.locator("section[aria-labelledby='my-vote']")
+            expect(mine).to_contain_text(
+                zh("You voted %(choice)s (%(when)s).")
+                % {"choice": zh(str(side.label)), "when": minutes(ballot.cast_at)}
+            )
+            expect(mine).to_contain_text(zh("You have already voted."))
         assert Ballot.objects.filter(vote=vote).count() == 3
         expect(fact(page, zh("Voted"))).to_have_text(
             zh("%(voted)s of %(size)s") % {"voted": 3, "size": 4}

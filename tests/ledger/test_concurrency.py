@@ -17,6 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Count
+from django.utils import translation
 
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import Role
@@ -53,12 +54,15 @@ def run_together(count: int, work: Callable[[int], T]) -> tuple[list[T], float]:
     any exception in a thread is raised here.
     """
     barrier = threading.Barrier(count + 1, timeout=60)
+    # The active language is per thread: the racers speak the test's language.
+    language = translation.get_language()
 
     def worker(index: int) -> T:
         try:
             connection.ensure_connection()  # connect before the start, not during the race
             barrier.wait()
-            return work(index)
+            with translation.override(language):
+                return work(index)
         finally:
             connections.close_all()
 
