@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
@@ -45,6 +45,14 @@ from jifen.talk.models import (
 )
 from jifen.talk.timing import DAY, seconds_between
 from jifen.votes.models import Vote
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ReportCount(TypedDict):
+    report_count: int
+
 
 Stage = Matter.Stage
 
@@ -189,7 +197,7 @@ def votes_of(matter: Matter) -> list[Any]:
     return list(related.all()) if related is not None else []
 
 
-def reported_comments(village: Place) -> QuerySet[Comment]:
+def reported_comments(village: Place) -> QuerySet[WithAnnotations[Comment, ReportCount]]:
     """Comments of the village that were reported and are still shown, most reported first."""
     reports = CommentReport.objects.select_related("reported_by").order_by("-reported_at")
     return (

@@ -88,10 +88,6 @@ class VoteForm(IdempotentForm):
         return self.draft if self.cleaned_data.get("carry_rule_change") else None
 
 
-def _option_name(option: Option) -> str:
-    return option.name
-
-
 class BallotForm(forms.Form):
     option = forms.ModelChoiceField(
         label=_("Your vote"),
@@ -104,8 +100,7 @@ class BallotForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["option"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = options
-        field.label_from_instance = _option_name  # type: ignore[method-assign,assignment]
+        field.queryset = options  # each labelled by its name (``Option.__str__``)
 
 
 class DelegateForm(forms.Form):

@@ -109,7 +109,9 @@ def hand_out(
     )
 
 
-def done(world: World, task: Task, *, who: str = "committee_member", now: datetime = NOW) -> Task:
+def done(
+    world: World, task: Task, *, who: str = "committee_member", now: datetime | None = NOW
+) -> Task:
     return services.mark_done(actor=actor(world.people[who]), task=task, now=now)
 
 

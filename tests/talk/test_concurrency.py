@@ -113,7 +113,7 @@ def test_one_task_however_many_hand_it_out_at_once(world: World) -> None:
 
 
 def test_a_rating_per_person_however_many_taps(world: World) -> None:
-    task = done(world, hand_out(world, raise_matter(world)), now=None)  # type: ignore[arg-type]
+    task = done(world, hand_out(world, raise_matter(world)), now=None)
     villager = actor(world.people["villager"])
     results, _ = run_together(
         RACERS,

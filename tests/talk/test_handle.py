@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -26,14 +28,21 @@ def matter(world: World) -> Matter:
     return raise_matter(world)
 
 
-def progress(world: World, task: Task, who: str = "committee_member", **extra: object) -> Progress:
+def progress(
+    world: World,
+    task: Task,
+    who: str = "committee_member",
+    *,
+    text: str = "已买好灯泡。",
+    photos: Sequence[SimpleUploadedFile] = (),
+) -> Progress:
     return services.post_progress(
         actor=actor(world.people[who]),
         task=task,
-        text=extra.pop("text", "已买好灯泡。"),  # type: ignore[arg-type]
+        text=text,
+        photos=photos,
         idempotency_key=new_key(),
         now=NOW,
-        **extra,  # type: ignore[arg-type]
     )
 
 

@@ -60,7 +60,7 @@ def test_reported_comments_are_listed_for_the_cadres(world: World, rude: Comment
         services.report_comment(actor=actor(world.people[who]), comment=rude, now=NOW)
     listed = list(selectors.reported_comments(world.village))
     assert listed == [rude]
-    assert listed[0].report_count == 2  # type: ignore[attr-defined]
+    assert listed[0].report_count == 2
     assert selectors.reported_count(world.village) == 1
     assert fine not in listed
     # Once hidden, it leaves the list

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -74,11 +76,11 @@ def test_others_may_not_raise_a_matter_here(world: World, who: str) -> None:
     ],
 )
 def test_bad_input_is_refused_and_nothing_changes(
-    world: World, fields: dict[str, object], message: str
+    world: World, fields: dict[str, Any], message: str
 ) -> None:
     before = state()
     with pytest.raises(ValidationError) as refused:
-        raise_matter(world, **fields)  # type: ignore[arg-type]
+        raise_matter(world, **fields)
     assert refused.value.messages == [message]
     assert state() == before
 
@@ -104,7 +106,7 @@ def test_title_and_text_are_trimmed(world: World) -> None:
 def test_a_double_tap_raises_one_matter(world: World) -> None:
     key = new_key()
     villager = actor(world.people["villager"])
-    fields = {
+    fields: dict[str, Any] = {
         "village": world.village,
         "title": "水渠堵了",
         "text": "三组水渠堵了。",
@@ -112,7 +114,7 @@ def test_a_double_tap_raises_one_matter(world: World) -> None:
         "idempotency_key": key,
         "now": NOW,
     }
-    first = services.raise_matter(actor=villager, **fields)  # type: ignore[arg-type]
-    second = services.raise_matter(actor=villager, **fields)  # type: ignore[arg-type]
+    first = services.raise_matter(actor=villager, **fields)
+    second = services.raise_matter(actor=villager, **fields)
     assert first == second
     assert Matter.objects.count() == 1

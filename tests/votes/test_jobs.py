@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from jifen.accounts.actors import Actor
 from jifen.audit.models import AuditEvent
 from jifen.notify.models import Notification
 from jifen.talk.models import Matter
@@ -152,10 +153,10 @@ def test_a_failing_vote_does_not_stop_the_job(
     second = new_vote(world, title="第二项")
     real = services._close
 
-    def breaks_on_first(vote: Vote, **kwargs: object) -> None:
+    def breaks_on_first(vote: Vote, *, actor: Actor | None, now: datetime) -> None:
         if vote.pk == first.pk:
             raise RuntimeError("boom")
-        real(vote, **kwargs)  # type: ignore[arg-type]
+        real(vote, actor=actor, now=now)
 
     monkeypatch.setattr(services, "_close", breaks_on_first)
     assert services.run_due(now=first.closes_at).closed == 1
