@@ -7,6 +7,7 @@ three are in 青山县.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,21 @@ from jifen.places.models import Household, Place
 from tests import factories
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Any]:
     """Playwright, started once per test process: its sync API cannot run twice at once, so
-    every browser the tests launch (see tests/browser/conftest.py) comes from this one."""
+    every browser the tests launch comes from this one."""
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian's Chromium is not installed: run `sudo make browser-deps` "
@@ -35,6 +45,41 @@ def playwright_driver() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+@contextmanager
+def phone_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page 360 px wide that loads nothing from another host than ``base_url``."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 360, "height": 740}, locale="zh-CN"
+    )
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(base_url) else route.abort()
+        ),
+    )
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    with phone_page(browser, live_server.url) as opened:
+        yield opened
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,9 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
 from jifen.accounts.models import RoleGrant, User
-from tests.conftest import CHROMIUM
+from jifen.core.context_processors import TEXT_SIZE_COOKIE
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-4.11.1.min.js").read_text()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are still synchronous and safe.
@@ -40,33 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_driver: Any) -> Iterator[Any]:
-    launched = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
-    )
-    # Nothing may be loaded from another host: refuse every request that leaves the live server.
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
 
 
 def sign_in(page: Any, base_url: str, user: User, role: str | None = None) -> None:
@@ -104,3 +67,22 @@ def assert_accessible(page: Any) -> None:
         if violation["impact"] in {"serious", "critical"}
     ]
     assert not serious, f"{page.url}:\n{json.dumps(serious, ensure_ascii=False, indent=1)}"
+
+
+def check_page(page: Any, path: str, base_url: str) -> None:
+    """Open ``path`` with its folded parts open, in normal and in large text: axe finds nothing
+    serious, and nothing is wider than the 360 px phone."""
+    for size in ["normal", "large"]:
+        page.context.add_cookies([{"name": TEXT_SIZE_COOKIE, "value": size, "url": base_url}])
+        page.goto(path)
+        for summary in page.locator("details > summary").all():
+            summary.click()
+        assert_accessible(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > 361)
+                .slice(0, 8).map(e => e.tagName + '.' + e.className)"""
+        )
+        assert width <= 360, f"{path} is {width} px wide in {size} text: {wide}"
+    page.context.clear_cookies(name=TEXT_SIZE_COOKIE)

@@ -17,10 +17,9 @@ import segno
 from django.urls import reverse
 from PIL import Image
 
-from jifen.core.context_processors import TEXT_SIZE_COOKIE
 from jifen.market.models import Good, Redemption, Store
-from tests.browser.conftest import CHROMIUM_ARGS, assert_accessible, sign_in
-from tests.conftest import CHROMIUM, World
+from tests.browser.conftest import assert_accessible, check_page, sign_in
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, World, phone_page
 from tests.market.conftest import earned
 from tests.points import Items
 
@@ -69,29 +68,8 @@ def camera_browser(playwright_driver: Any, film: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def page(camera_browser: Any, live_server: Any) -> Iterator[Any]:
-    context = camera_browser.new_context(
-        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
-    )
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-
-
-def checked(page: Any, path: str) -> None:
-    """Open ``path`` and check it with axe in normal and in large text."""
-    page.goto(path)
-    assert_accessible(page)
-    page.context.add_cookies([{"name": TEXT_SIZE_COOKIE, "value": "large", "url": page.url}])
-    page.reload()
-    assert_accessible(page)
-    page.context.clear_cookies(name=TEXT_SIZE_COOKIE)
+    with phone_page(camera_browser, live_server.url) as opened:
+        yield opened
 
 
 def test_the_keeper_scans_a_door_plate_and_redeems(
@@ -130,12 +108,14 @@ def test_the_supermarket_pages_are_accessible(
     earned(world, items)
     sign_in(page, live_server.url, world.people["store_keeper"])
     for name in ["market_store", "market_stock", "market_counter", "market_orders"]:
-        checked(page, reverse(name, args=[store.pk]))
-    checked(page, reverse("market_basket", args=[store.pk, world.home.public_token]))
-    checked(page, reverse("market_good_edit", args=[store.pk, soap.pk]))
-    checked(page, reverse("market_liability", args=[world.village.code]))
+        check_page(page, reverse(name, args=[store.pk]), live_server.url)
+    check_page(
+        page, reverse("market_basket", args=[store.pk, world.home.public_token]), live_server.url
+    )
+    check_page(page, reverse("market_good_edit", args=[store.pk, soap.pk]), live_server.url)
+    check_page(page, reverse("market_liability", args=[world.village.code]), live_server.url)
     sign_in(page, live_server.url, world.people["household_head"])
-    checked(page, reverse("market_my"))
+    check_page(page, reverse("market_my"), live_server.url)
     page.goto(reverse("market_order", args=[store.pk]))
     page.locator(".stepper button").nth(1).click()
     page.locator("button[name=step][value=review]").click()
@@ -144,9 +124,9 @@ def test_the_supermarket_pages_are_accessible(
     page.wait_for_url("**/redemptions/*/")
     assert_accessible(page)
     sign_in(page, live_server.url, world.people["store_keeper"])
-    checked(page, reverse("market_orders", args=[store.pk]))
-    checked(page, reverse("market_history", args=[store.pk]))
+    check_page(page, reverse("market_orders", args=[store.pk]), live_server.url)
+    check_page(page, reverse("market_history", args=[store.pk]), live_server.url)
     sign_in(page, live_server.url, world.people["secretary"])
-    checked(page, reverse("market_stores", args=[world.village.code]))
-    checked(page, reverse("market_store_new", args=[world.village.code]))
-    checked(page, reverse("rules_settings", args=[world.village.code]))
+    check_page(page, reverse("market_stores", args=[world.village.code]), live_server.url)
+    check_page(page, reverse("market_store_new", args=[world.village.code]), live_server.url)
+    check_page(page, reverse("rules_settings", args=[world.village.code]), live_server.url)

@@ -3,41 +3,18 @@ text, and a villager opens a notification and marks the rest read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from jifen.core.context_processors import TEXT_SIZE_COOKIE
 from jifen.notify.models import Notification
-from tests.browser.conftest import CHROMIUM_ARGS, assert_accessible, sign_in
-from tests.conftest import CHROMIUM, World
+from tests.browser.conftest import assert_accessible, check_page, sign_in
+from tests.conftest import World
 from tests.notify.conftest import T0
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(playwright_driver: Any, live_server: Any) -> Iterator[Any]:
-    browser = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
-    )
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-    browser.close()
 
 
 def test_a_villager_reads_their_notifications(page: Any, live_server: Any, world: World) -> None:
@@ -60,11 +37,7 @@ def test_a_villager_reads_their_notifications(page: Any, live_server: Any, world
             read_at=at if read else None,
         )
     sign_in(page, live_server.url, villager)
-    page.goto(reverse("notify_list"))
-    assert_accessible(page)
-    page.context.add_cookies([{"name": TEXT_SIZE_COOKIE, "value": "large", "url": page.url}])
-    page.reload()
-    assert_accessible(page)
+    check_page(page, reverse("notify_list"), live_server.url)
     assert page.locator(".unread-label").count() == 2
 
     page.get_by_role("link", name="第3号表决开始了").click()

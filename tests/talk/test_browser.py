@@ -3,7 +3,6 @@ and nothing is wider than the phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,60 +10,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jifen.core.context_processors import TEXT_SIZE_COOKIE
 from jifen.core.idempotency import new_key
 from jifen.talk import services
 from jifen.talk.models import Comment, Matter, Task
-from tests.browser.conftest import CHROMIUM_ARGS, assert_accessible, sign_in
-from tests.conftest import CHROMIUM, World
+from tests.browser.conftest import assert_accessible, check_page, sign_in
+from tests.conftest import World
 from tests.points import actor
 from tests.talk.conftest import comment, hand_out, jpeg, raise_matter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def talk_browser(playwright_driver: Any) -> Iterator[Any]:
-    launched = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
-
-
-@pytest.fixture
-def page(talk_browser: Any, live_server: Any) -> Iterator[Any]:
-    """A phone-sized page that loads nothing from another host (as tests/browser/conftest.py)."""
-    context = talk_browser.new_context(
-        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
-    )
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
-        ),
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-
-
-def checked(page: Any, path: str, base: str) -> None:
-    """Open ``path``, open its folded forms, and check it with axe in normal and large text."""
-    for size in ["normal", "large"]:
-        page.context.add_cookies([{"name": TEXT_SIZE_COOKIE, "value": size, "url": base}])
-        page.goto(path)
-        for summary in page.locator("details > summary").all():
-            summary.click()
-        assert_accessible(page)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate(
-            """() => [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > 361)
-                .slice(0, 8).map(e => e.tagName + '.' + e.className)"""
-        )
-        assert width <= 360, f"{path} is {width} px wide in {size} text: {wide}"
 
 
 def busy(world: World) -> tuple[Matter, Task, Comment]:
@@ -110,24 +64,24 @@ def test_the_talk_pages_are_accessible(page: Any, live_server: Any, world: World
     )
     # A villager: the list, the form, the matter (to rate and report), the rating form
     sign_in(page, live_server.url, world.people["villager"])
-    checked(page, reverse("talk_matters", args=[code]), live_server.url)
-    checked(page, reverse("talk_matter_new", args=[code]), live_server.url)
-    checked(page, reverse("talk_matter", args=[matter.pk]), live_server.url)
-    checked(page, reverse("talk_rate", args=[task.pk]), live_server.url)
+    check_page(page, reverse("talk_matters", args=[code]), live_server.url)
+    check_page(page, reverse("talk_matter_new", args=[code]), live_server.url)
+    check_page(page, reverse("talk_matter", args=[matter.pk]), live_server.url)
+    check_page(page, reverse("talk_rate", args=[task.pk]), live_server.url)
     # The author of a hidden comment
     sign_in(page, live_server.url, world.people["household_head"])
-    checked(page, reverse("talk_matter", args=[matter.pk]), live_server.url)
+    check_page(page, reverse("talk_matter", args=[matter.pk]), live_server.url)
     # A cadre: moderation, the task form, progress
     sign_in(page, live_server.url, world.people["secretary"])
-    checked(page, reverse("talk_matters", args=[code]), live_server.url)
-    checked(page, reverse("talk_reports", args=[code]), live_server.url)
-    checked(page, reverse("talk_matter", args=[open_matter.pk]), live_server.url)
-    checked(page, reverse("talk_progress", args=[open_task.pk]), live_server.url)
+    check_page(page, reverse("talk_matters", args=[code]), live_server.url)
+    check_page(page, reverse("talk_reports", args=[code]), live_server.url)
+    check_page(page, reverse("talk_matter", args=[open_matter.pk]), live_server.url)
+    check_page(page, reverse("talk_progress", args=[open_task.pk]), live_server.url)
     other = raise_matter(world, title="垃圾桶满了")
-    checked(page, reverse("talk_task_new", args=[other.pk]), live_server.url)
+    check_page(page, reverse("talk_task_new", args=[other.pk]), live_server.url)
     # The township
     sign_in(page, live_server.url, world.people["township_officer"])
-    checked(page, reverse("talk_township", args=[world.township.code]), live_server.url)
+    check_page(page, reverse("talk_township", args=[world.township.code]), live_server.url)
 
 
 def test_forms_with_errors_are_accessible(page: Any, live_server: Any, world: World) -> None:
