@@ -17,7 +17,7 @@ makes a repeated ballot harmless.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,11 +64,10 @@ def _option_of(vote: Vote, option: Option) -> Option:
     return option
 
 
-def _count(vote: Vote, *, plus: int, minus: int | None = None) -> None:
-    """Move the counters: one statement over all of the vote's options (see the module)."""
-    whens = [When(pk=plus, then=Value(1))]
-    if minus is not None:
-        whens.append(When(pk=minus, then=Value(-1)))
+def _count(vote: Vote, moves: Mapping[int, int]) -> None:
+    """Move the counters by ``moves`` (option pk → ballots added or taken away): one statement
+    over all of the vote's options (see the module)."""
+    whens = [When(pk=pk, then=Value(n)) for pk, n in moves.items()]
     Option.objects.filter(vote=vote).update(count=F("count") + Case(*whens, default=Value(0)))
 
 
@@ -94,11 +93,7 @@ def _insert_ballot(
 
 
 def _voter_household(elector: Elector) -> Household | None:
-    if elector.household_id is not None:
-        return Household.objects.get(pk=elector.household_id)
-    if elector.resident_id is not None:
-        return Household.objects.filter(residents=elector.resident_id).first()
-    return None
+    return _voter_households([elector]).get(elector.pk)
 
 
 def cast_ballot(*, actor: Actor, vote: Vote, option: Option, now: datetime | None = None) -> Cast:
@@ -118,7 +113,7 @@ def cast_ballot(*, actor: Actor, vote: Vote, option: Option, now: datetime | Non
             if not locked.changes_allowed:
                 raise AlreadyVoted(_("You have already voted."))
             return _change(locked, elector, option, actor, now)
-        _count(locked, plus=option.pk)
+        _count(locked, {option.pk: 1})
         after: dict[str, object] = {"vote": locked.pk, "channel": ballot.channel}
         if not locked.secret:
             after |= {"option": option.pk, "choice": option.name}
@@ -138,9 +133,10 @@ def _change(vote: Vote, elector: Elector, option: Option, actor: Actor, now: dat
     assert not vote.secret  # the database refuses a changeable secret ballot
     ballot = Ballot.objects.select_for_update().get(vote=vote, elector=elector)
     before = ballot.option_id
+    assert before is not None  # an open ballot holds its choice
     if before == option.pk:
         return Cast(ballot=ballot, changed=False)
-    _count(vote, plus=option.pk, minus=before)
+    _count(vote, {option.pk: 1, before: -1})
     ballot.option = option
     ballot.cast_by = actor.user
     ballot.changed_at = now
@@ -213,11 +209,7 @@ def record_meeting_ballots(
             )
             for elector, option in choices
         )
-        tally = Counter(option.pk for _elector, option in choices)
-        Option.objects.filter(vote=locked).update(
-            count=F("count")
-            + Case(*(When(pk=pk, then=Value(n)) for pk, n in tally.items()), default=Value(0))
-        )
+        _count(locked, Counter(option.pk for _elector, option in choices))
         households = _voter_households(electors)
         AuditEvent.objects.bulk_create(
             build_event(
