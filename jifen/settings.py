@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "jifen.notify",
     "jifen.talk",
     "jifen.votes",
+    "jifen.disclosure",
+    "jifen.campaigns",
+    "jifen.oversight",
+    "jifen.fairness",
     "jifen.api",
     "jifen.demo",
 ]

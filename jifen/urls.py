@@ -83,6 +83,10 @@ urlpatterns = [
     path("", include("jifen.notify.urls")),
     path("", include("jifen.talk.urls")),
     path("", include("jifen.votes.urls")),
+    path("", include("jifen.disclosure.urls")),
+    path("", include("jifen.campaigns.urls")),
+    path("", include("jifen.oversight.urls")),
+    path("", include("jifen.fairness.urls")),
     path("api/v1/", api.urls),
 ]
 

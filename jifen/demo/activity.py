@@ -21,6 +21,8 @@ from django.utils import timezone
 from jifen.accounts.actors import Actor
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
+from jifen.demo.campaigns import add_campaigns
+from jifen.demo.disclosure import add_disclosure
 from jifen.demo.talk import add_talk
 from jifen.demo.uses import Supermarkets, add_bank, add_dividend_round
 from jifen.ledger.services import create_due_checkpoints, post_due_records
@@ -432,4 +434,6 @@ def add_activity(
     add_bank(county, rng=rng, end=end)
     add_dividend_round(county, end=end)
     add_talk(county, rng=rng, end=end)
+    add_disclosure(county, rng=rng, end=end)
+    add_campaigns(county, rng=rng, end=end)
     return made

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FairnessConfig(AppConfig):
+    name = "jifen.fairness"
+    label = "fairness"
