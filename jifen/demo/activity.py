@@ -23,9 +23,11 @@ from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.core.idempotency import new_key
 from jifen.demo.campaigns import add_campaigns
 from jifen.demo.disclosure import add_disclosure
+from jifen.demo.fairness import Favouritism, add_fairness
 from jifen.demo.talk import add_talk
 from jifen.demo.uses import Supermarkets, add_bank, add_dividend_round
 from jifen.ledger.services import create_due_checkpoints, post_due_records
+from jifen.oversight.services import check_ledgers, seal_months
 from jifen.places.models import Grid, Household, Place
 from jifen.records import services as records
 from jifen.records.models import Record
@@ -399,6 +401,7 @@ def add_activity(
         _prepare(place, templates[n % 2], start, showcase=n == 0) for n, place in enumerate(places)
     ]
     supermarkets = Supermarkets(rng, places, start)
+    favouritism = Favouritism.in_second_village(places)
     made = 0
     pending: dict[int, list[Record]] = {v.place.pk: [] for v in villages}
     for offset in range(365):
@@ -413,6 +416,7 @@ def add_activity(
                 for r in (_one_record(rng, village, day, morning) for _ in range(count))
                 if r is not None
             ]
+            new += favouritism.records(village.place, village.positive, day, morning)
             if day.day == 25:
                 new += _inspect(rng, village, day, morning)
             if showcase and day.weekday() == 2:
@@ -436,4 +440,9 @@ def add_activity(
     add_talk(county, rng=rng, end=end)
     add_disclosure(county, rng=rng, end=end)
     add_campaigns(county, rng=rng, end=end)
+    # The night's jobs: the fairness flags, the ledgers verified, the dashboards' months sealed.
+    add_fairness(county, end=end)
+    night = _at(end, 23)
+    check_ledgers(now=night)
+    seal_months(now=night)
     return made

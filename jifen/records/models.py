@@ -123,6 +123,8 @@ class Record(models.Model):
             models.Index(fields=["village", "status", "recorded_at"], name="record_village_status"),
             # A household's records (the villager's page, caps per period).
             models.Index(fields=["household", "item", "occurred_on"], name="record_household_item"),
+            # The dashboards' live month: a village's records posted in a month.
+            models.Index(fields=["village", "status", "posted_at"], name="record_village_posted"),
         ]
 
     def __str__(self) -> str:

@@ -160,6 +160,13 @@ class VillageSettingsForm(forms.Form):
     separate_cadre_pool = forms.BooleanField(
         label=_("Rank cadre households separately"), required=False
     )
+    # The red and black lists (红黑榜). Left out of a post, the saved value stays.
+    lists_visibility = forms.TypedChoiceField(
+        label=_("Who sees the confirmed red and black lists"),
+        choices=VillageSettings.ListsVisibility.choices,
+        required=False,
+        empty_value=None,
+    )
     separate_absent_pool = forms.BooleanField(
         label=_("Rank absent households separately"), required=False
     )

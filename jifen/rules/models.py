@@ -192,6 +192,10 @@ class VillageSettings(models.Model):
         VILLAGE = "village", _("villagers of this village")
         HOUSEHOLD = "household", _("the household only")
 
+    class ListsVisibility(models.TextChoices):
+        PUBLIC = "public", _("anyone with the link, without signing in")
+        VILLAGE = "village", _("signed-in people of the village and those over it")
+
     class ExchangeSchedule(models.TextChoices):
         ANY_DAY = "any", _("any day")
         MONTHLY = "monthly", _("the first days of each month")
@@ -202,6 +206,10 @@ class VillageSettings(models.Model):
     # Who sees a household's score and rank on the QR page. The default protects privacy.
     score_visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.VILLAGE
+    )
+    # Who sees the confirmed red and black lists (红黑榜). The default protects privacy.
+    lists_visibility = models.CharField(
+        max_length=10, choices=ListsVisibility.choices, default=ListsVisibility.VILLAGE
     )
     separate_cadre_pool = models.BooleanField(_("rank cadre households separately"), default=False)
     separate_absent_pool = models.BooleanField(
@@ -235,6 +243,10 @@ class VillageSettings(models.Model):
             models.CheckConstraint(
                 name="settings_visibility_known",
                 condition=Q(score_visibility__in=["public", "village", "household"]),
+            ),
+            models.CheckConstraint(
+                name="settings_lists_visibility_known",
+                condition=Q(lists_visibility__in=["public", "village"]),
             ),
             models.CheckConstraint(
                 name="settings_exchange_window",

@@ -644,8 +644,9 @@ def update_village_settings(
     spendable_lapses_at_year_end: bool | None = None,
     point_value_fen: int | None = None,
     supermarket_budget_fen: int | None = None,
+    lists_visibility: str | None = None,
 ) -> VillageSettings:
-    """Change a village's points settings. A supermarket setting left as None stays as it is;
+    """Change a village's points settings. A supermarket or lists setting left as None stays;
     the audit event lists the fields this change set."""
     if not village.is_village:
         raise ValidationError(_("Only a village has points settings."))
@@ -655,6 +656,10 @@ def update_village_settings(
         raise ValidationError(_("The public notice window is 1 to 15 days."))
     if score_visibility not in VillageSettings.Visibility.values:
         raise ValidationError(_("Choose who may see scores and ranks."))
+    if lists_visibility is not None and (
+        lists_visibility not in VillageSettings.ListsVisibility.values
+    ):
+        raise ValidationError(_("Choose who may see the red and black lists."))
     if exchange_schedule is not None and (
         exchange_schedule not in VillageSettings.ExchangeSchedule.values
     ):
@@ -665,7 +670,7 @@ def update_village_settings(
         raise ValidationError(_("A point is worth 0.01 to 10000 yuan."))
     if supermarket_budget_fen is not None and not 0 <= supermarket_budget_fen <= MAX_BUDGET_FEN:
         raise ValidationError(_("The supermarket budget is 0 to 100000000 yuan."))
-    supermarket = {
+    optional = {
         name: value
         for name, value in {
             "redemption_deducts": redemption_deducts,
@@ -675,10 +680,11 @@ def update_village_settings(
             "spendable_lapses_at_year_end": spendable_lapses_at_year_end,
             "point_value_fen": point_value_fen,
             "supermarket_budget_fen": supermarket_budget_fen,
+            "lists_visibility": lists_visibility,
         }.items()
         if value is not None
     }
-    fields = [*SETTINGS_FIELDS, *supermarket]
+    fields = [*SETTINGS_FIELDS, *optional]
     with transaction.atomic():
         # A village that never saved its settings ran on the defaults: those are "before".
         settings, _created = VillageSettings.objects.select_for_update().get_or_create(
@@ -689,7 +695,7 @@ def update_village_settings(
         settings.score_visibility = score_visibility
         settings.separate_cadre_pool = separate_cadre_pool
         settings.separate_absent_pool = separate_absent_pool
-        for name, value in supermarket.items():
+        for name, value in optional.items():
             setattr(settings, name, value)
         settings.save()
         record_event(

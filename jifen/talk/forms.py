@@ -31,7 +31,8 @@ class MatterForm(IdempotentForm):
     title = forms.CharField(label=_("Title (a few words)"), max_length=80)
     category = forms.ChoiceField(
         label=_("What kind of matter"),
-        choices=Matter.Category.choices,
+        # Questions about a disclosure are raised from the disclosure's item, linked to it.
+        choices=[c for c in Matter.Category.choices if c[0] != Matter.Category.QUESTION],
         widget=forms.RadioSelect,
     )
     text = forms.CharField(

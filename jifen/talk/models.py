@@ -24,6 +24,8 @@ class Matter(models.Model):
         SUGGESTION = "suggestion", _("Suggestion")
         COMPLAINT = "complaint", _("Complaint")
         PROPOSAL = "proposal", _("Proposal")
+        # Raised from a disclosure item (jifen.disclosure), linked back to it.
+        QUESTION = "question", _("question about a disclosure")
 
     class Stage(models.TextChoices):
         """Where a matter stands; derived from its replies, votes, task and ratings."""
@@ -52,7 +54,9 @@ class Matter(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="matter_category_known",
-                condition=Q(category__in=["repair", "suggestion", "complaint", "proposal"]),
+                condition=Q(
+                    category__in=["repair", "suggestion", "complaint", "proposal", "question"]
+                ),
             ),
             models.CheckConstraint(
                 name="matter_reply_after_raised",

@@ -255,7 +255,7 @@ class ReplyFigures:
         return per_cent(self.within_day, self.decided)
 
 
-def _reply_figures(rows: Iterable[tuple[datetime, datetime | None]], now: datetime) -> ReplyFigures:
+def reply_figures(rows: Iterable[tuple[datetime, datetime | None]], now: datetime) -> ReplyFigures:
     matters = 0
     waits: list[int] = []
     within_day = decided = 0
@@ -358,7 +358,7 @@ def cadre_ratings(village: Place) -> list[CadreRatings]:
 def village_figures(village: Place, now: datetime) -> VillageFigures:
     """The village's answer time, ratings, open and overdue tasks, and ratings per cadre."""
     today = timezone.localdate(now)
-    replies = _reply_figures(
+    replies = reply_figures(
         Matter.objects.filter(village=village).values_list("raised_at", "first_reply_at"), now
     )
     ratings = _summary(
@@ -420,7 +420,7 @@ def township_figures(township: Place, now: datetime) -> tuple[list[TownshipRow],
             matters=village.matter_count,
             open_tasks=village.open_count,
             overdue_tasks=village.overdue_count,
-            replies=_reply_figures(replies[village.pk], now),
+            replies=reply_figures(replies[village.pk], now),
             ratings=RatingSummary(count=village.rating_count, total=village.rating_total),
         )
         for village in villages
