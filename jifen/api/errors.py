@@ -31,6 +31,7 @@ ErrorCode = Literal[
     "not_found",
     "method_not_allowed",
     "already_decided",
+    "amount_above_request",
     "invalid_request",
     "rate_limited",
     "server_error",
@@ -77,6 +78,11 @@ class RateLimited(HttpError):
 
 class AlreadyDecided(Exception):
     pass
+
+
+class AmountAboveRequest(Exception):
+    """The request is well formed but asks to approve more than the household asked for: a
+    conflict with the application, not bad input, so 409 like a decision made twice."""
 
 
 def error_response(
@@ -181,6 +187,10 @@ def already_decided(request: HttpRequest, exc: AlreadyDecided) -> HttpResponse:
     )
 
 
+def amount_above_request(request: HttpRequest, exc: AmountAboveRequest) -> HttpResponse:
+    return error_response(409, "amount_above_request", str(exc))
+
+
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API request failed: %s %s", request.method, request.path)
     return error_response(
@@ -200,6 +210,7 @@ HANDLERS: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
     (ConsentRequired, consent_required),
     (Http404, not_found),
     (AlreadyDecided, already_decided),
+    (AmountAboveRequest, amount_above_request),
 ]
 
 

@@ -17,7 +17,13 @@ from ninja import Body, Path, Query, Router
 from ninja.errors import ValidationError as InvalidRequest
 
 from jifen.api.auth import viewer_of
-from jifen.api.errors import ERROR_STATUSES, RETRY_AFTER, AlreadyDecided, ErrorOut
+from jifen.api.errors import (
+    ERROR_STATUSES,
+    RETRY_AFTER,
+    AlreadyDecided,
+    AmountAboveRequest,
+    ErrorOut,
+)
 from jifen.api.schemas import (
     MAX_ID,
     ApplicationOut,
@@ -30,8 +36,10 @@ from jifen.api.schemas import (
     StandingOut,
     Token,
 )
+from jifen.core.errors import message_of
 from jifen.loans.models import BankAccess, LoanApplication
 from jifen.loans.services import (
+    ABOVE_REQUEST,
     Viewer,
     bank_view,
     bank_view_households,
@@ -165,7 +173,10 @@ def read_application(request: HttpRequest, application_id: ApplicationId) -> App
     response={200: ApplicationOut, ERROR_STATUSES | {400, 409}: ErrorOut},
     operation_id="decideApplication",
     summary="Approve (amount and rate) or decline (reason) an application",
-    description="Needs the household's live consent. An application is decided once: 409 after.",
+    description=(
+        "Needs the household's live consent. An application is decided once: 409 after. "
+        "Approving more than the household asked for is also 409."
+    ),
     openapi_extra=RETRY_AFTER,
 )
 def decide(
@@ -189,9 +200,11 @@ def decide(
             decided = decide_application(
                 viewer=viewer, application=application, approve=False, reason=decision.reason
             )
-    except ValidationError:
+    except ValidationError as refusal:
         application.refresh_from_db(fields=["status"])
         if application.status != LoanApplication.Status.SUBMITTED:
             raise AlreadyDecided from None
+        if refusal.code == ABOVE_REQUEST:
+            raise AmountAboveRequest(message_of(refusal)) from None
         raise
     return ApplicationOut.of(decided)

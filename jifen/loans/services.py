@@ -49,6 +49,8 @@ MAX_CONSENT_DAYS = 366
 # A bound for sanity, not a policy: the largest amount a form or the API accepts.
 MAX_AMOUNT_YUAN = 100_000_000
 KEY_PREFIX = "jfk_"
+# The code of the refusal to approve more than was asked for: the bank API answers it with 409.
+ABOVE_REQUEST = "above_request"
 
 
 # Policies and terms
@@ -463,7 +465,8 @@ def decide_application(
             raise ValidationError(_("Enter the amount approved, in yuan."))
         if amount_yuan > application.amount_yuan:
             raise ValidationError(
-                _("A bank may approve at most the amount the household asked for.")
+                _("A bank may approve at most the amount the household asked for."),
+                code=ABOVE_REQUEST,
             )
         if rate is None or not rate.is_finite() or not Decimal("0") < rate < Decimal("100"):
             raise ValidationError(_("Enter the annual rate in percent, for example 4.35."))

@@ -361,6 +361,29 @@ def test_an_application_is_decided_once(bank_api: BankSetup) -> None:
     assert (application.status, application.approved_rate) == ("declined", None)
 
 
+def test_approving_more_than_was_asked_for_conflicts_with_the_application(
+    bank_api: BankSetup,
+) -> None:
+    asked = bank_api.application.amount_yuan
+
+    response = call(
+        "POST",
+        f"/applications/{bank_api.application.pk}/decision",
+        bank_api.secret,
+        {"decision": "approve", "amount_yuan": asked + 1, "rate": "4.00"},
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "amount_above_request",
+            "message": "A bank may approve at most the amount the household asked for.",
+            "details": [],
+        }
+    }
+    assert unchanged(bank_api.application)
+
+
 def test_a_withdrawn_application_cannot_be_decided(bank_api: BankSetup) -> None:
     loans.withdraw_application(
         actor=actor(bank_api.world.people["household_head"]), application=bank_api.application
