@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import Min, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from jifen.disclosure.models import Item, Kind, Period, Publication, Question
@@ -83,7 +84,7 @@ class Status:
 
 
 STATUS_LABELS: dict[str, StrOrPromise] = {
-    Status.DUE: _("Due"),
+    Status.DUE: pgettext_lazy("disclosure period", "Due"),
     Status.OVERDUE: _("Overdue"),
     Status.DRAFT: _("Draft"),
     Status.AWAITING: _("Awaiting sign-off"),

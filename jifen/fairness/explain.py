@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jifen.accounts.models import Role
 from jifen.fairness.models import Flag
@@ -28,7 +29,10 @@ def _closes(what: list[str]) -> str:
             parts.append(_("the dividend round “%(title)s”") % {"title": name})
     if len(parts) == 1:
         return parts[0]
-    return _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
+    return _("%(first)s and %(last)s") % {
+        "first": pgettext("list separator", ", ").join(parts[:-1]),
+        "last": parts[-1],
+    }
 
 
 def _day(text: str) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jifen.oversight.tables import Cell, Table
 
@@ -27,6 +28,15 @@ class Chart:
     @property
     def data_id(self) -> str:
         return f"chart-data-{self.key}"
+
+
+def _comma() -> str:
+    """Between the figures of a list: "，" in Chinese, ", " in English."""
+    return pgettext("list separator", ", ")
+
+
+def _semicolon() -> str:
+    return pgettext("list separator", "; ")
 
 
 def _number(value: Cell) -> str | int | None:
@@ -57,7 +67,7 @@ def participation_chart(table: Table) -> Chart:
         kind="bar",
         title=table.title,
         words=_("%(title)s: %(figures)s.")
-        % {"title": table.title, "figures": ", ".join(parts) or _("no villages")},
+        % {"title": table.title, "figures": _comma().join(parts) or _("no villages")},
         table=table,
         data={
             **_series(table, 3, label=str(_("Participation")), unit="%"),
@@ -72,7 +82,7 @@ def points_chart(table: Table) -> Chart:
     months = []
     for row in table.rows:
         if row[-1]:
-            by_category = ", ".join(
+            by_category = _comma().join(
                 f"{title} {value}" for title, value in zip(titles, row[1:-1], strict=True) if value
             )
             months.append(
@@ -84,7 +94,7 @@ def points_chart(table: Table) -> Chart:
         kind="stacked",
         title=table.title,
         words=_("%(title)s: %(figures)s.")
-        % {"title": table.title, "figures": "; ".join(months) or _("none in these months")},
+        % {"title": table.title, "figures": _semicolon().join(months) or _("none in these months")},
         table=table,
         data={
             "labels": [str(row[0]) for row in table.rows],
@@ -104,7 +114,8 @@ def reviews_chart(table: Table) -> Chart:
         key=table.key,
         kind="bar",
         title=table.title,
-        words=_("%(title)s: %(figures)s.") % {"title": table.title, "figures": ", ".join(parts)},
+        words=_("%(title)s: %(figures)s.")
+        % {"title": table.title, "figures": _comma().join(parts)},
         table=table,
         data={**_series(table, 1, label=str(_("Waiting for review"))), "whole": True},
     )
@@ -118,7 +129,7 @@ def replies_chart(table: Table) -> Chart:
         kind="line",
         title=table.title,
         words=_("%(title)s, median in hours: %(figures)s.")
-        % {"title": table.title, "figures": ", ".join(parts)},
+        % {"title": table.title, "figures": _comma().join(parts)},
         table=table,
         data=_series(table, 3, label=str(_("Median first reply (hours)")), unit=str(hours_word)),
     )

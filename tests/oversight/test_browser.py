@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from tests.browser.conftest import check_page, sign_in
 from tests.oversight.conftest import June
@@ -26,9 +28,11 @@ def test_the_township_dashboard_draws_its_charts(page: Any, live_server: Any, ju
     canvases = page.locator("figure.chart canvas")
     assert canvases.count() == 4
     assert page.locator('figure.chart canvas[data-drawn="true"]').count() == 4
-    assert canvases.first.get_attribute("aria-label").startswith(
-        "Participation, 2026-06: 桂花村 50%"
-    )
+    with translation.override("zh-hans"):
+        title = gettext("Participation, %(month)s") % {"month": "2026-06"}
+        figures = pgettext("list separator", ", ").join(["桂花村 50%", "双河村 33%"])
+        words = gettext("%(title)s: %(figures)s.") % {"title": title, "figures": figures}
+    assert canvases.first.get_attribute("aria-label") == words
 
 
 def test_the_dashboards_are_accessible(page: Any, live_server: Any, june: June) -> None:
