@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.places.models import Place
 from jifen.talk.models import Matter
@@ -126,7 +127,7 @@ class Publication(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Awaiting sign-off")
         SIGNED_OFF = "signed_off", _("Signed off")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("status", "Published")
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="publications")
     version = models.PositiveIntegerField(default=1)

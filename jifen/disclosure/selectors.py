@@ -89,7 +89,7 @@ STATUS_LABELS: dict[str, StrOrPromise] = {
     Status.DRAFT: _("Draft"),
     Status.AWAITING: _("Awaiting sign-off"),
     Status.SIGNED_OFF: _("Signed off, to publish"),
-    Status.PUBLISHED: _("Published"),
+    Status.PUBLISHED: pgettext_lazy("status", "Published"),
     Status.CORRECTED: _("Corrected"),
 }
 
