@@ -171,13 +171,20 @@ def inspect(
     if not passed and not failed_items:
         raise ValidationError(_("Tick the items the household failed."))
     with transaction.atomic():
-        inspection = (
-            Inspection.objects.select_for_update().filter(round=round_, household=household).first()
+        # An upsert on the (round, household) unique constraint: two inspectors saving the same
+        # household at once both succeed, the later result replacing the earlier one.
+        inspection, created = Inspection.objects.select_for_update().get_or_create(
+            round=round_,
+            household=household,
+            defaults={
+                "village": campaign.village,
+                "passed": passed,
+                "inspector": actor.user,
+                "inspected_at": now,
+            },
         )
         before = None
-        if inspection is None:
-            inspection = Inspection(round=round_, village=campaign.village, household=household)
-        else:
+        if not created:
             before = {
                 "passed": inspection.passed,
                 "failed_items": sorted(i.pk for i in inspection.failed_items.all()),
