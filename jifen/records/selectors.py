@@ -18,7 +18,7 @@ def in_force_items(village: Place) -> QuerySet[Item]:
 def review_queue(village: Place) -> QuerySet[Record]:
     return (
         Record.objects.filter(village=village, status=Record.Status.PENDING)
-        .select_related("household__head", "item", "recorded_by", "corrects")
+        .select_related("village", "household__head", "item", "recorded_by", "corrects")
         .prefetch_related("photos")
         .order_by("recorded_at", "pk")
     )
