@@ -58,7 +58,8 @@ def test_the_disclosure_pages_are_accessible(page: Any, live_server: Any, world:
     sign_in(page, base, world.people["secretary"])
     check_page(page, reverse("disclosure_village", args=[code]), base)
     check_page(page, reverse("disclosure_edit", args=[editing.pk]), base)
-    check_page(page, reverse("disclosure_item_edit", args=[editing.items.first().pk]), base)  # type: ignore[union-attr]
+    line_pk = editing.items.values_list("pk", flat=True)[0]
+    check_page(page, reverse("disclosure_item_edit", args=[line_pk]), base)
     check_page(page, reverse("disclosure_start", args=[village_affairs.pk]), base)
     check_page(page, reverse("disclosure_correct", args=[second.pk]), base)
     check_page(page, reverse("disclosure_schedule", args=[code]), base)

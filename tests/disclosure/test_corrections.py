@@ -102,8 +102,9 @@ def test_added_and_removed_lines_show_in_the_changes(world: World) -> None:
         yuan="88",
     )
     kinds = sorted(
-        (c.kind, (c.after or c.before).title)  # type: ignore[union-attr]
+        (c.kind, item.title)
         for c in selectors.changes(first, correction)
+        if (item := c.after or c.before) is not None
     )
     assert kinds == [("added", "办公费"), ("removed", "保洁员工资")]
 

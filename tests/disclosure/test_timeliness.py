@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from jifen.accounts.models import User
 from jifen.disclosure.models import Kind, Period, Publication
@@ -94,12 +95,12 @@ def test_timeliness_counts_each_village_and_month_as_computed_by_hand(world: Wor
 
 
 def test_timeliness_takes_one_query_whatever_the_number_of_villages(
-    world: World, django_assert_num_queries: object
+    world: World, django_assert_num_queries: Any
 ) -> None:
     for village in (world.village, world.neighbour_village, world.far_village):
         period(village, Kind.FINANCE, date(2026, 4, 1), date(2026, 5, 15))
     ids = [world.village.pk, world.neighbour_village.pk, world.far_village.pk]
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         found = timeliness(
             ids, first_month=date(2026, 5, 1), last_month=date(2026, 5, 1), today=date(2026, 6, 3)
         )

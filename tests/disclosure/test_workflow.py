@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -192,24 +194,22 @@ def test_only_the_village_cadres_draft(world: World, who: str) -> None:
 def test_a_finance_line_needs_a_date_a_direction_and_an_amount(world: World) -> None:
     draft = draft_statement(world, lines=[])
     cadre = actor(world.people["secretary"])
-    cases = [
-        ({"occurred_on": None, "direction": "income", "yuan": "5"}, "Give the date of the line."),
-        (
-            {"occurred_on": NOW.date(), "direction": "", "yuan": "5"},
-            "Say whether the line is income or expense.",
-        ),
-        (
-            {"occurred_on": NOW.date(), "direction": "income", "yuan": "5.001"},
-            "Enter the amount in yuan with at most two decimals.",
-        ),
-        (
-            {"occurred_on": NOW.date(), "direction": "income", "yuan": "0"},
-            "The amount must be more than zero.",
-        ),
+    cases: list[tuple[date | None, str, str, str]] = [
+        (None, "income", "5", "Give the date of the line."),
+        (NOW.date(), "", "5", "Say whether the line is income or expense."),
+        (NOW.date(), "income", "5.001", "Enter the amount in yuan with at most two decimals."),
+        (NOW.date(), "income", "0", "The amount must be more than zero."),
     ]
-    for fields, message in cases:
+    for occurred_on, direction, yuan, message in cases:
         with pytest.raises(ValidationError) as refused:
-            drafting.add_item(actor=cadre, publication=draft, title="收入", **fields)  # type: ignore[arg-type]
+            drafting.add_item(
+                actor=cadre,
+                publication=draft,
+                title="收入",
+                occurred_on=occurred_on,
+                direction=direction,
+                yuan=yuan,
+            )
         assert refused.value.messages == [message]
     assert draft.items.count() == 0
 
