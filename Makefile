@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 SIZE ?= small
+DEMO_PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-runtime demo serve test lint format audit messages bench browser-deps clean
@@ -31,13 +32,13 @@ install: $(VENV)/.dev-installed ## Create .venv in the repo and install everythi
 install-runtime: $(VENV)/.runtime-installed
 
 demo: export JIFEN_SMS_BACKEND ?= jifen.notify.backends.FileBackend
-demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it at http://127.0.0.1:8000
+demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it at http://127.0.0.1:8000 (DEMO_PORT)
 	@# Text messages go to var/sms.jsonl, one JSON line each, rather than to a gateway.
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) build_demo --if-empty
 	@# The job runner posts records whose public notice has closed and signs daily checkpoints.
 	$(MANAGE) run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
-		$(MANAGE) runserver 127.0.0.1:8000 --noreload
+		$(MANAGE) runserver 127.0.0.1:$(DEMO_PORT) --noreload
 
 test: $(VENV)/.dev-installed ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest --numprocesses 2 $(PYTEST_ARGS)
@@ -59,8 +60,8 @@ messages: $(VENV)/.dev-installed ## Gather translatable text into locale/ and co
 	$(MANAGE) makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
 	$(MANAGE) compilemessages --ignore '.venv/*'
 
-bench: ## Benchmarks (not yet: the Performance issue adds them)
-	@echo "make bench: not yet — the benchmark harness comes with the Performance issue."
+bench: $(VENV)/.dev-installed ## Build a county on PostgreSQL (SIZE=small|county) and benchmark it
+	$(BIN)/python -m bench.run --size $(SIZE)
 
 browser-deps: ## Install Debian's chromium and chromium-driver for the browser tests (needs root)
 	apt-get update -qq && apt-get install -y -qq chromium chromium-driver

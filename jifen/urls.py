@@ -13,6 +13,7 @@ from jifen.records import views as records
 
 urlpatterns = [
     path("", core.home, name="home"),
+    path("healthz/", core.healthz, name="healthz"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", accounts.switch_role, name="switch_role"),

@@ -92,8 +92,26 @@ class DemoSize:
     def tiny(cls) -> DemoSize:
         return cls(townships=1, villages_per_township=2, households_min=20, households_max=30)
 
+    @classmethod
+    def small(cls) -> DemoSize:
+        """For benchmarks: 20 villages, 6,000 households."""
+        return cls(townships=4, villages_per_township=5, households_min=300, households_max=300)
 
-PRESETS: dict[str, Callable[[], DemoSize]] = {"default": DemoSize.default, "tiny": DemoSize.tiny}
+    @classmethod
+    def county(cls) -> DemoSize:
+        """For benchmarks: a large county, 300 villages, 100,200 households."""
+        return cls(townships=15, villages_per_township=20, households_min=334, households_max=334)
+
+
+PRESETS: dict[str, Callable[[], DemoSize]] = {
+    "default": DemoSize.default,
+    "tiny": DemoSize.tiny,
+    "small": DemoSize.small,
+    "county": DemoSize.county,
+}
+# The benchmark sizes get a year of ledger entries loaded in bulk (jifen/demo/scale.py) rather
+# than a year of activity through the services.
+SCALE_ENTRIES = {"small": 300_000, "county": 5_000_000}
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
-
-from django.db.models import QuerySet
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from jifen.ledger.encoding import EntryFacts, encode
 from jifen.ledger.merkle import checkpoint_message, consistency_proof, inclusion_proof
 from jifen.ledger.models import Account, Checkpoint, Entry, Measure
 from jifen.ledger.services import account_label, leaf_hashes
 from jifen.places.models import Household, Place
-
-ENTRY_RELATIONS = ("village", "account", "record__item", "record")
-
-
-def entries_in_order(village: Place) -> QuerySet[Entry]:
-    return Entry.objects.filter(village=village).select_related(*ENTRY_RELATIONS).order_by("seq")
 
 
 def facts_of(entry: Entry) -> EntryFacts:
@@ -41,6 +35,76 @@ def facts_of(entry: Entry) -> EntryFacts:
         reason=entry.reason,
         previous_hash=entry.previous_hash,
     )
+
+
+class EntryRow(NamedTuple):
+    """An entry and what its record says, as plain values: reading millions of entries to
+    verify them, model instances would cost more than the hashing."""
+
+    seq: int
+    posting_id: int
+    account_id: int
+    measure: str
+    amount: int
+    balance_after: int
+    posted_at: datetime
+    record_id: int | None
+    reason: str
+    previous_hash: str
+    entry_hash: str
+    rule_version_id: int | None
+    item_code: str | None
+    recorded_by_id: int | None
+    reviewed_by_id: int | None
+    notice_id: int | None
+
+    def facts(self, village_code: str, account: str) -> EntryFacts:
+        """The facts the entry asserts; ``account`` is its account's label."""
+        return EntryFacts(
+            village=village_code,
+            seq=self.seq,
+            posting=self.posting_id,
+            account=account,
+            measure=self.measure,
+            amount=self.amount,
+            balance_after=self.balance_after,
+            posted_at=self.posted_at,
+            record=self.record_id,
+            rule_version=self.rule_version_id,
+            item=self.item_code,
+            recorded_by=self.recorded_by_id,
+            reviewed_by=self.reviewed_by_id,
+            notice=self.notice_id,
+            reason=self.reason,
+            previous_hash=self.previous_hash,
+        )
+
+
+def entry_rows(village: Place) -> Iterator[EntryRow]:
+    """The village's entries in chain order, streamed."""
+    rows = (
+        Entry.objects.filter(village=village)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "posting_id",
+            "account_id",
+            "measure",
+            "amount",
+            "balance_after",
+            "posted_at",
+            "record_id",
+            "reason",
+            "previous_hash",
+            "entry_hash",
+            "record__rule_version_id",
+            "record__item__code",
+            "record__recorded_by_id",
+            "record__reviewed_by_id",
+            "record__notice_id",
+        )
+    )
+    return (EntryRow(*row) for row in rows.iterator(chunk_size=5000))
 
 
 def balances(household: Household) -> dict[str, int]:

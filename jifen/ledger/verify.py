@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jifen.ledger.encoding import GENESIS_HASH, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator
 from jifen.ledger.models import Account, ChainHead, Checkpoint, Measure, Standing
-from jifen.ledger.selectors import entries_in_order, facts_of, signed_message
+from jifen.ledger.selectors import entry_rows, signed_message
+from jifen.ledger.services import account_label
 from jifen.places.models import Place
 
 
@@ -56,7 +57,11 @@ def verify_village(village: Place) -> VillageReport:
         problem = _check_checkpoint(pending.pop(0), accumulator.root())
         if problem:
             return report(problem)
-    for entry in entries_in_order(village).iterator(chunk_size=2000):
+    accounts = {
+        account.pk: (account_label(account), account.measure)
+        for account in Account.objects.filter(village=village)
+    }
+    for entry in entry_rows(village):
         count += 1
         where = f"entry #{entry.seq}"
         if entry.seq != count:
@@ -65,7 +70,8 @@ def verify_village(village: Place) -> VillageReport:
             return report(
                 f"{where}: does not follow the hash of entry #{count - 1} (the chain is broken)"
             )
-        digest = entry_hash_of(encode(facts_of(entry)))
+        label, account_measure = accounts[entry.account_id]
+        digest = entry_hash_of(encode(entry.facts(village.code, label)))
         if digest != entry.entry_hash:
             return report(
                 f"{where}: its contents do not match its hash (it was changed after posting)"
@@ -76,7 +82,7 @@ def verify_village(village: Place) -> VillageReport:
                 f"{where}: balance after is {entry.balance_after}, "
                 f"the amounts add up to {running[entry.account_id]}"
             )
-        if entry.measure != entry.account.measure:
+        if entry.measure != account_measure:
             return report(f"{where}: measure differs from its account's")
         posting_sums[(entry.posting_id, entry.measure)] += entry.amount
         previous = digest

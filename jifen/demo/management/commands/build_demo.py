@@ -12,10 +12,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from jifen.demo.activity import ActivitySize, add_activity
+from jifen.demo.scale import add_ledger_at_scale
 from jifen.demo.generator import (
     COUNTY_CODE,
     DEFAULT_SEED,
     PRESETS,
+    SCALE_ENTRIES,
     build_demo,
     demo_logins,
     find_demo_county,
@@ -77,13 +79,31 @@ class Command(BaseCommand):
             f"{summary.county.name}: {summary.villages} villages, {summary.households} households,"
             f" {summary.residents} residents in {time.monotonic() - started:.1f} s."
         )
-        if not options["no_activity"]:
+        end = options["today"] or timezone.localdate() - timedelta(days=1)
+        if options["no_activity"]:
+            self.stdout.write(format_logins(summary.logins))
+            return
+        if options["size"] in SCALE_ENTRIES:
+            started = time.monotonic()
+            loaded = add_ledger_at_scale(
+                county=summary.county,
+                entries=SCALE_ENTRIES[options["size"]],
+                end=end,
+                seed=options["seed"],
+                progress=self.stderr.write,
+            )
+            self.stderr.write(
+                f"A year of ledger: {loaded.records:,} records, {loaded.entries:,} entries,"
+                f" {loaded.checkpoints:,} checkpoints, {loaded.due:,} records due for posting,"
+                f" in {time.monotonic() - started:.1f} s."
+            )
+        else:
             started = time.monotonic()
             activity = ActivitySize.tiny() if options["size"] == "tiny" else ActivitySize.default()
             made = add_activity(
                 county=summary.county,
                 seed=options["seed"],
-                end=options["today"] or timezone.localdate() - timedelta(days=1),
+                end=end,
                 size=activity,
                 progress=self.stderr.write,
             )

@@ -1,0 +1,1 @@
+"""Benchmarks: the harness that measures jifen under load (issue 7)."""
