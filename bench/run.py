@@ -95,7 +95,7 @@ def main() -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(_table(results))
-    print(f"\nWritten to {args.output.relative_to(REPO_ROOT)}")
+    print(f"\nWritten to {args.output}")
     return 0 if results["targets_met"] else 1
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from jifen.accounts.models import RoleGrant, User
+from jifen.ledger.ranking import register_households
 from jifen.loans.models import Bank, BankOfficer, CreditLine, LoanPolicy
 from jifen.places.idnumbers import check_character
 from jifen.places.models import Grid, Household, Place, Resident, VillagerGroup
@@ -53,6 +54,7 @@ def household(
     )
     grid, _ = Grid.objects.get_or_create(village=village, name="第1网格")
     home = Household.objects.create(village=village, group=group, grid=grid, door_plate=door_plate)
+    register_households([home])
     head = Resident.objects.create(
         village=village,
         household=home,

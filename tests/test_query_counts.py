@@ -402,9 +402,9 @@ PAGES: list[tuple[str, str | None, Setup, Url, int]] = [
     ("township", "township_officer", nothing, place_page("township", "township"), 6),
     ("roster_import", "secretary", nothing, village_page("roster_import"), 6),
     ("roster_export", "secretary", nothing, village_page("roster_export"), 8),
-    ("village_board", "villager", nothing, village_page("village_board"), 11),
-    ("household_points", "household_head", nothing, home_page("household_points"), 18),
-    ("print_passbook", "household_head", nothing, home_page("print_passbook"), 15),
+    ("village_board", "villager", nothing, village_page("village_board"), 10),
+    ("household_points", "household_head", nothing, home_page("household_points"), 14),
+    ("print_passbook", "household_head", nothing, home_page("print_passbook"), 11),
     ("print_notice", "secretary", nothing, first_notice, 5),
     (
         "entry_proof",
@@ -446,7 +446,7 @@ PAGES: list[tuple[str, str | None, Setup, Url, int]] = [
         9,
     ),
     ("market_liability_xlsx", "secretary", the_store, village_page("market_liability_xlsx"), 8),
-    ("loans_my", "household_head", a_bank, lambda w: reverse("loans_my"), 22),
+    ("loans_my", "household_head", a_bank, lambda w: reverse("loans_my"), 18),
     ("loans_banks", "county_admin", a_bank, place_page("loans_banks", "county"), 6),
     (
         "loans_bank_admin",
@@ -487,7 +487,7 @@ PAGES: list[tuple[str, str | None, Setup, Url, int]] = [
         "bank_officer",
         a_loan_application,
         lambda w: reverse("loans_bank_application", args=[LoanApplication.objects.get().pk]),
-        19,
+        15,
     ),
     (
         "talk_progress",

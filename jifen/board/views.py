@@ -38,15 +38,17 @@ def _visibility(village: Place) -> str:
 
 @never_cache
 def door_plate(request: JifenRequest, token: str) -> HttpResponse:
-    """What a QR code on a door plate opens: live data, so a printed plaque cannot lie."""
-    household = (
-        Household.objects.select_related("village", "head").filter(public_token=token).first()
+    """What a QR code on a door plate opens: live data, so a printed plaque cannot lie.
+
+    The busiest page there is, and public: the household, its village and the village's
+    settings come in one query, the rank in one more.
+    """
+    household = get_object_or_404(
+        Household.objects.select_related("village__points_settings", "head"), public_token=token
     )
-    if household is None:
-        raise Http404
-    shows_points = permissions.can_see_points(
-        request.actor, household, _visibility(household.village)
-    )
+    settings = _settings_of(household.village)
+    visibility = settings.score_visibility if settings else VillageSettings.Visibility.VILLAGE
+    shows_points = permissions.can_see_points(request.actor, household, visibility)
     context: dict[str, object] = {
         "household": household,
         "village": household.village,
@@ -64,6 +66,14 @@ def door_plate(request: JifenRequest, token: str) -> HttpResponse:
             .order_by("-posted_at")[:5],
         }
     return render(request, "board/door_plate.html", context)
+
+
+def _settings_of(village: Place) -> VillageSettings | None:
+    """The village's settings, as ``select_related`` left them; None if it has none yet."""
+    try:
+        return village.points_settings
+    except VillageSettings.DoesNotExist:
+        return None
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Subquery
 
 from jifen.accounts.models import Role, RoleGrant, User
 from jifen.accounts.services import grant_role
+from jifen.ledger.ranking import register_households
 from jifen.places.idnumbers import check_character
 from jifen.places.models import Grid, Household, Place, Resident, VillagerGroup
 from jifen.places.roster import group_name_for
@@ -95,12 +96,12 @@ class DemoSize:
     @classmethod
     def small(cls) -> DemoSize:
         """For benchmarks: 20 villages, 6,000 households."""
-        return cls(townships=4, villages_per_township=5, households_min=300, households_max=300)
+        return cls(townships=2, villages_per_township=10, households_min=300, households_max=300)
 
     @classmethod
     def county(cls) -> DemoSize:
-        """For benchmarks: a large county, 300 villages, 100,200 households."""
-        return cls(townships=15, villages_per_township=20, households_min=334, households_max=334)
+        """For benchmarks: a county of 300 villages, 15 to a township, and 100,200 households."""
+        return cls(townships=20, villages_per_township=15, households_min=334, households_max=334)
 
 
 PRESETS: dict[str, Callable[[], DemoSize]] = {
@@ -432,6 +433,7 @@ def _build_village(
     VillagerGroup.objects.bulk_create(groups, batch_size=BATCH_SIZE)
     Grid.objects.bulk_create(grids, batch_size=BATCH_SIZE)
     Household.objects.bulk_create(households, batch_size=BATCH_SIZE)
+    register_households(households)
     Resident.objects.bulk_create(residents, batch_size=BATCH_SIZE)
     Household.objects.filter(village=village).update(
         head=Subquery(

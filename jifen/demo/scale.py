@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -30,12 +31,13 @@ from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator, checkpoint_message
 from jifen.ledger.models import Account, ChainHead, Checkpoint, Entry, Measure, Posting, Standing
+from jifen.ledger.ranking import rebuild_score_counts
 from jifen.ledger.services import checkpoint_time_text, signing_key_for
 from jifen.places.models import Household, Place
 from jifen.records.models import Notice, Record
 from jifen.rules import services as rules
 from jifen.rules.catalogue import GENERAL, INDUSTRY
-from jifen.rules.models import Item, RulebookVersion
+from jifen.rules.models import Item, RulebookVersion, VillageSettings
 
 # Each record of a normal item posts four entries: score and spendable, household and village.
 ENTRIES_PER_RECORD = 4
@@ -65,6 +67,11 @@ def add_ledger_at_scale(
 
     The villages' rows are computed by two worker processes while this one writes them.
     """
+    started = monotonic()
+
+    def say(text: str) -> None:
+        progress(f"ledger, {monotonic() - started:.0f} s: {text}")
+
     start = end - timedelta(days=364)
     villages = list(
         Place.objects.filter(kind=Place.Kind.VILLAGE, path__startswith=county.path)
@@ -81,38 +88,40 @@ def add_ledger_at_scale(
     plans = []
     for number, village in enumerate(villages):
         with transaction.atomic():
-            version = _adopt(village, templates[number % 2], start)
+            version = _adopt(village, templates[number % 2], start, absent_pool=number % 2 == 0)
         plans.append(
             _Village.of(
                 village, version, ids, number, per_village, start, end, due_share, seed + number
             )
         )
         if number % 50 == 49:
-            progress(f"ledger: rulebooks adopted in {number + 1}/{len(villages)} villages …")
+            say(f"rulebooks adopted in {number + 1}/{len(villages)} villages …")
     summary = ScaleSummary()
     with _indexes_built_after(LOADED):
-        # Forked workers must not share this process's database connection.
-        connection.close()
+        # The workers never use the database connection they inherit, and leave through
+        # os._exit, which does not close it under this process.
         with multiprocessing.get_context("fork").Pool(2) as pool:
-            for number, rows in enumerate(pool.imap(_draw, plans)):
+            for number, rows in enumerate(pool.imap(_drawn, plans)):
                 with transaction.atomic():
                     _write(rows)
                 summary.villages += 1
-                summary.records += len(rows.records)
-                summary.entries += len(rows.entries)
-                summary.checkpoints += len(rows.checkpoints)
+                summary.records += rows.counts[Record]
+                summary.entries += rows.counts[Entry]
+                summary.checkpoints += rows.counts[Checkpoint]
                 summary.due += rows.due
                 if number % 10 == 9 or number == len(villages) - 1:
-                    progress(
-                        f"ledger: {number + 1}/{len(villages)} villages,"
-                        f" {summary.entries:,} entries …"
-                    )
-        progress("ledger: building indexes and checking constraints …")
+                    say(f"{number + 1}/{len(villages)} villages, {summary.entries:,} entries …")
+        say("building indexes and checking constraints …")
+    # The standings were written directly: count the households of each township and county
+    # at their scores again (the generator counted them all at 0).
+    rebuild_score_counts()
     if connection.vendor == "postgresql":
         _advance_sequences()
+        say("vacuum and analyze …")
         with connection.cursor() as cursor:
             # Fresh statistics and visibility maps: the planner and index-only scans need them.
-            cursor.execute("VACUUM ANALYZE")
+            # (VACUUM cannot run inside a transaction, as in a test: statistics alone then.)
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     return summary
 
 
@@ -161,7 +170,20 @@ def _indexes_built_after(loaded: Sequence[type[models.Model]]) -> Iterator[None]
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
-def _adopt(village: Place, template: RulebookVersion, start: date) -> RulebookVersion:
+def _adopt(
+    village: Place, template: RulebookVersion, start: date, absent_pool: bool
+) -> RulebookVersion:
+    """The village's rulebook, and its settings: scores public, so that the door plates show
+    score, rank and stars (the page's whole work); every other village ranks absent households
+    apart."""
+    rules.update_village_settings(
+        actor=None,
+        village=village,
+        notice_days=NOTICE_DAYS,
+        score_visibility=VillageSettings.Visibility.PUBLIC,
+        separate_cadre_pool=False,
+        separate_absent_pool=absent_pool,
+    )
     draft = rules.copy_template(actor=None, village=village, template_version=template)
     return rules.adopt_version(
         actor=None,
@@ -303,6 +325,58 @@ class _Rows:
     standings: list[tuple[Any, ...]] = field(default_factory=list)
     head: tuple[int, str, list[list[Any]]] = (0, GENESIS_HASH, [])
     due: int = 0
+    counts: dict[type[models.Model], int] = field(default_factory=dict)
+    # On PostgreSQL, each table's rows as COPY text, made in the worker.
+    copy_text: dict[type[models.Model], bytes] = field(default_factory=dict)
+
+    def tables(self) -> list[tuple[type[models.Model], tuple[str, ...], list[tuple[Any, ...]]]]:
+        """Each table's columns and rows, in an order that satisfies the foreign keys."""
+        return [
+            (Account, ACCOUNT_COLUMNS, self.accounts),
+            (Notice, NOTICE_COLUMNS, self.notices),
+            (Record, RECORD_COLUMNS, self.records),
+            (Posting, POSTING_COLUMNS, self.postings),
+            (Entry, ENTRY_COLUMNS, self.entries),
+            (Checkpoint, CHECKPOINT_COLUMNS, self.checkpoints),
+            (Standing, STANDING_COLUMNS, self.standings),
+        ]
+
+
+def _drawn(plan: _Village) -> _Rows:
+    """One village's year, ready to write: on PostgreSQL the worker also formats the rows for
+    COPY, which would otherwise be the writing process's work and its bottleneck."""
+    rows = _draw(plan)
+    for model, _columns, table in rows.tables():
+        rows.counts[model] = len(table)
+        if connection.vendor == "postgresql":
+            rows.copy_text[model] = _copy_text(table)
+            table.clear()
+    return rows
+
+
+def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
+    """Rows in COPY's text format: tab-separated, \\N for NULL."""
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows).encode()
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, date):  # and datetime: ISO 8601, with the offset
+        return value.isoformat()
+    text = str(value)
+    if any(character in text for character in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
 
 
 def _draw(plan: _Village) -> _Rows:
@@ -551,13 +625,8 @@ STANDING_COLUMNS = (
 
 
 def _write(rows: _Rows) -> None:
-    _copy(Account, ACCOUNT_COLUMNS, rows.accounts)
-    _copy(Notice, NOTICE_COLUMNS, rows.notices)
-    _copy(Record, RECORD_COLUMNS, rows.records)
-    _copy(Posting, POSTING_COLUMNS, rows.postings)
-    _copy(Entry, ENTRY_COLUMNS, rows.entries)
-    _copy(Checkpoint, CHECKPOINT_COLUMNS, rows.checkpoints)
-    _copy(Standing, STANDING_COLUMNS, rows.standings)
+    for model, columns, table in rows.tables():
+        _copy(model, columns, rows.copy_text.get(model, table))
     last_seq, last_hash, frontier = rows.head
     ChainHead.objects.update_or_create(
         village_id=rows.village_id,
@@ -565,15 +634,17 @@ def _write(rows: _Rows) -> None:
     )
 
 
-def _copy(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows fast: COPY on PostgreSQL, one prepared INSERT run many times on SQLite."""
+def _copy(
+    model: type[models.Model], columns: Sequence[str], rows: bytes | Iterable[Sequence[Any]]
+) -> None:
+    """Insert rows fast: COPY on PostgreSQL (given as COPY text), one prepared INSERT run many
+    times on SQLite."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if isinstance(rows, bytes):
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(rows)
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(

@@ -207,3 +207,37 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.score}"
+
+
+class ScoreCount(models.Model):
+    """How many households of a township or county stand at one score: all time or in a year.
+
+    A county's rank is one plus the households above a score, summed over a few thousand
+    distinct scores instead of counted over a hundred thousand standings. Maintained in the
+    posting transaction (see ``ranking.add_to_score_counts``); a household is counted at 0 from
+    its registration, since households with nothing posted rank at 0 too.
+    ``ranking.rebuild_score_counts`` recomputes them from the standings and the registry.
+    """
+
+    # The all-time counts; a year's counts hold the households whose standing is in that year.
+    ALL_TIME = 0
+
+    # No index of its own: the unique constraint's index starts with it.
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField()
+    score = models.BigIntegerField()
+    # Rows that drop to 0 are left in place: they cost nothing and are likely to fill again.
+    # No CHECK (households >= 0): both databases check the row an upsert proposes, a negative
+    # change, before they find the conflict that turns it into an increment.
+    households = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Serves the upsert of each posting and every rank: (place, year, score > s).
+            models.UniqueConstraint(
+                fields=["place", "year", "score"], name="score_count_unique_place_year_score"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place_id}/{self.year}/{self.score}: {self.households}"

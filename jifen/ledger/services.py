@@ -7,6 +7,7 @@ checked under the lock, and ``Posting.record`` is unique in the database.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, RoleGrant
+from jifen.core.bulk import insert_rows, update_rows
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator, checkpoint_message, key_id
 from jifen.ledger.models import (
@@ -31,9 +33,11 @@ from jifen.ledger.models import (
     Entry,
     Measure,
     Posting,
+    ScoreCount,
     SigningKey,
     Standing,
 )
+from jifen.ledger.ranking import ScoreKey, add_to_score_counts
 from jifen.places.models import Household, Place
 from jifen.records.models import Objection, Record
 from jifen.rules.models import Item
@@ -46,8 +50,12 @@ def account_label(account: Account) -> str:
 
 
 def _lock_chain(village: Place) -> ChainHead:
-    ChainHead.objects.get_or_create(village=village, defaults={"last_hash": GENESIS_HASH})
-    return ChainHead.objects.select_for_update().get(village=village)
+    head = ChainHead.objects.select_for_update().filter(village=village).first()
+    if head is None:
+        # A village's first posting: create the head, or find the one another process made.
+        ChainHead.objects.get_or_create(village=village, defaults={"last_hash": GENESIS_HASH})
+        head = ChainHead.objects.select_for_update().get(village=village)
+    return head
 
 
 AccountKey = tuple[str, int | None, str]
@@ -83,6 +91,23 @@ def _lock_accounts(
     return found
 
 
+# The columns of the entries a posting writes, in the order ``_chain_entries`` gives them.
+ENTRY_FIELDS = (
+    "village",
+    "seq",
+    "posting",
+    "account",
+    "measure",
+    "amount",
+    "balance_after",
+    "posted_at",
+    "record",
+    "reason",
+    "previous_hash",
+    "entry_hash",
+)
+
+
 @dataclass(frozen=True)
 class Leg:
     account: Account
@@ -98,12 +123,13 @@ def _chain_entries(
     legs: list[Leg],
     record: Record | None,
     reason: str,
-) -> list[Entry]:
-    """The entries of one posting, appended (in memory) to the village's chain and tree."""
+) -> list[tuple[object, ...]]:
+    """The entries of one posting, appended (in memory) to the village's chain and tree, as
+    rows of ``ENTRY_FIELDS``."""
     for measure in Measure.values:
         if sum(leg.amount for leg in legs if leg.account.measure == measure):
             raise ValueError("A posting must sum to zero per measure.")
-    entries = []
+    entries: list[tuple[object, ...]] = []
     for leg in legs:
         leg.account.balance += leg.amount
         head.last_seq += 1
@@ -128,19 +154,19 @@ def _chain_entries(
         head.last_hash = entry_hash_of(encode(facts))
         tree.add(bytes.fromhex(head.last_hash))
         entries.append(
-            Entry(
-                village=village,
-                seq=facts.seq,
-                posting=posting,
-                account=leg.account,
-                measure=leg.account.measure,
-                amount=leg.amount,
-                balance_after=facts.balance_after,
-                posted_at=posting.posted_at,
-                record=record,
-                reason=reason,
-                previous_hash=facts.previous_hash,
-                entry_hash=head.last_hash,
+            (
+                village.pk,
+                facts.seq,
+                posting.pk,
+                leg.account.pk,
+                leg.account.measure,
+                leg.amount,
+                facts.balance_after,
+                posting.posted_at,
+                record.pk if record else None,
+                reason,
+                facts.previous_hash,
+                head.last_hash,
             )
         )
     return entries
@@ -175,20 +201,26 @@ def append_posting(
         record=None,
         reason=reason,
     )
-    Entry.objects.bulk_create(entries, batch_size=500)
-    Account.objects.bulk_update({leg.account.pk: leg.account for leg in legs}.values(), ["balance"])
+    insert_rows(Entry, ENTRY_FIELDS, entries)
+    update_rows(
+        Account,
+        ["balance"],
+        list({leg.account.pk: (leg.account.pk, leg.account.balance) for leg in legs}.values()),
+    )
     head.frontier = [[size, digest.hex()] for size, digest in tree.subtrees]
     head.save(update_fields=["last_seq", "last_hash", "frontier"])
     return posting
 
 
 def _update_standings(village: Place, changes: dict[int, int], when: datetime) -> None:
-    """Add each household's score change to its standing (made on its first posting)."""
+    """Add each household's score change to its standing (made on its first posting), and
+    move the household in its township's and county's score counts."""
     year = timezone.localtime(when).year
     standings = {
         s.household_id: s
         for s in Standing.objects.select_for_update().filter(household_id__in=changes)
     }
+    before = {h: (s.score, s.year, s.year_score) for h, s in standings.items()}
     new_ids = [h for h in changes if h not in standings]
     if new_ids:
         township = village.parent
@@ -228,6 +260,33 @@ def _update_standings(village: Place, changes: dict[int, int], when: datetime) -
         standing.score += change
         standing.year_score += change
     Standing.objects.bulk_update(standings.values(), ["score", "year", "year_score"])
+    _move_in_score_counts(before, list(standings.values()))
+
+
+def _move_in_score_counts(
+    before: dict[int, tuple[int, int, int]], standings: list[Standing]
+) -> None:
+    """Move each household from its old score to its new one in the counts of its township
+    and county: all time, and in its standing's year. One statement.
+
+    A household's first standing moves it from the 0 it was registered at, and adds it to
+    the year's counts. When its standing rolls over into a new year it is added to the new
+    year and left in the old one, whose counts describe the old year. (A posting dated before
+    the standing's year moves the standing back: then it leaves the later year, so that the
+    counts of each year always hold the households whose standing says that year, or said it
+    when the year ended.)
+    """
+    moves: Counter[ScoreKey] = Counter()
+    for standing in standings:
+        # A new standing: registered at 0, and in no year's counts yet (year 0 is before all).
+        old_score, old_year, old_year_score = before.get(standing.household_id, (0, 0, 0))
+        for place_id in (standing.township_id, standing.county_id):
+            moves[(place_id, ScoreCount.ALL_TIME, old_score)] -= 1
+            moves[(place_id, ScoreCount.ALL_TIME, standing.score)] += 1
+            if old_year >= standing.year:  # the same year, or a posting dated back
+                moves[(place_id, old_year, old_year_score)] -= 1
+            moves[(place_id, standing.year, standing.year_score)] += 1
+    add_to_score_counts(moves)
 
 
 def _due(village: Place, record_ids: list[int], now: datetime) -> list[Record]:
@@ -268,7 +327,7 @@ def post_records(*, village: Place, record_ids: list[int], now: datetime) -> lis
             ]
         )
         tree = RootAccumulator([(size, bytes.fromhex(digest)) for size, digest in head.frontier])
-        entries: list[Entry] = []
+        entries: list[tuple[object, ...]] = []
         changes: dict[int, int] = {}
         for record, posting in zip(records, postings, strict=True):
             # A base score is honour only: it is never spent at the supermarket.
@@ -295,8 +354,8 @@ def post_records(*, village: Place, record_ids: list[int], now: datetime) -> lis
                 reason=reason,
             )
             changes[record.household_id] = changes.get(record.household_id, 0) + record.points
-        Entry.objects.bulk_create(entries, batch_size=500)
-        Account.objects.bulk_update(list(accounts.values()), ["balance"], batch_size=500)
+        insert_rows(Entry, ENTRY_FIELDS, entries)
+        update_rows(Account, ["balance"], [(a.pk, a.balance) for a in accounts.values()])
         head.frontier = [[size, digest.hex()] for size, digest in tree.subtrees]
         head.save(update_fields=["last_seq", "last_hash", "frontier"])
         _update_standings(village, changes, now)
@@ -340,9 +399,10 @@ def post_due_records(*, now: datetime | None = None, batch_size: int = 500) -> i
         by_village: dict[int, list[int]] = {}
         for village_id, record_id in due:
             by_village.setdefault(village_id, []).append(record_id)
+        villages |= Place.objects.select_related("parent").in_bulk(
+            [village_id for village_id in by_village if village_id not in villages]
+        )
         for village_id, record_ids in by_village.items():
-            if village_id not in villages:
-                villages[village_id] = Place.objects.select_related("parent").get(pk=village_id)
             progressed += len(
                 post_records(village=villages[village_id], record_ids=record_ids, now=now)
             )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jifen.accounts.actors import Actor
 from jifen.audit.models import AuditEvent
 from jifen.audit.services import build_event, record_event, snapshot
+from jifen.ledger.ranking import register_households
 from jifen.places.models import (
     Household,
     Place,
@@ -281,6 +282,7 @@ def _apply_roster(
         if h.door_plate not in plan._households
     ]
     Household.objects.bulk_create(new_households, batch_size=500)
+    register_households(new_households)
     households = {**plan._households, **{h.door_plate: h for h in new_households}}
     created_plates = {h.door_plate for h in new_households}
     household_before = {

@@ -70,15 +70,16 @@ def queries_of(client: Client, user: User, url: str) -> int:
 def same_queries(
     client: Client,
     assert_num_queries: Any,
+    expected: int,
     small: tuple[User, str],
     large: tuple[User, str],
 ) -> bytes:
-    """``large`` costs exactly as many queries as ``small``; its page."""
-    expected = queries_of(client, *small)
-    log_in(client, large[0])
-    with assert_num_queries(expected):
-        response = client.get(large[1])
-    assert response.status_code == 200
+    """``small`` and ``large`` each cost exactly ``expected`` queries; the page of ``large``."""
+    for user, url in (small, large):
+        log_in(client, user)
+        with assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200
     return response.content
 
 
@@ -92,10 +93,11 @@ def test_the_township_dashboard_costs_the_same_for_6_villages_as_for_2(
     # Given a township of 2 busy villages and another of 6
     _, (small,), small_admin = busy_county("510682000000", [2])
     _, (large,), large_admin = busy_county("510683000000", [6])
-    # When each is shown, then the larger costs exactly as many queries
+    # When each is shown, then each costs exactly 18 queries
     response = same_queries(
         client,
         django_assert_num_queries,
+        18,
         (small_admin, reverse("oversight_township", args=[small.code])),
         (large_admin, reverse("oversight_township", args=[large.code])),
     )
@@ -109,10 +111,11 @@ def test_the_county_dashboard_costs_the_same_for_6_villages_as_for_2(
     # Given a county of 2 villages in one township and another of 6 in two townships
     small, _, small_admin = busy_county("510682000000", [2])
     large, _, large_admin = busy_county("510683000000", [3, 3])
-    # When each is shown, then the larger costs exactly as many queries
+    # When each is shown, then each costs exactly 18 queries
     response = same_queries(
         client,
         django_assert_num_queries,
+        18,
         (small_admin, reverse("oversight_county", args=[small.code])),
         (large_admin, reverse("oversight_county", args=[large.code])),
     )
@@ -129,6 +132,7 @@ def test_the_township_exports_cost_the_same_for_6_villages_as_for_2(
     same_queries(
         client,
         django_assert_num_queries,
+        17,
         (small_admin, reverse("oversight_township_export", args=[small.code, table])),
         (large_admin, reverse("oversight_township_export", args=[large.code, table])),
     )
@@ -144,6 +148,7 @@ def test_the_county_exports_cost_the_same_for_6_villages_as_for_2(
     same_queries(
         client,
         django_assert_num_queries,
+        17,
         (small_admin, reverse("oversight_county_export", args=[small.code, table])),
         (large_admin, reverse("oversight_county_export", args=[large.code, table])),
     )
@@ -167,12 +172,12 @@ def test_with_sealed_months_it_costs_the_same_for_6_villages_as_for_2(
     small, _, small_admin = busy_county("510682000000", [2])
     large, _, large_admin = busy_county("510683000000", [3, 3])
     assert seal_months(now=NOW) == 8 * 12
-    # When each county's dashboard is shown, then the larger costs exactly as many queries
+    # When each county's dashboard is shown, then each costs exactly 17 queries, one fewer than
+    # unsealed: June is the only month counted live, the backlog of past months is not queried
     same_queries(
         client,
         django_assert_num_queries,
+        17,
         (small_admin, reverse("oversight_county", args=[small.code])),
         (large_admin, reverse("oversight_county", args=[large.code])),
     )
-    # And June is the only month counted live: the backlog of past months is not queried
-    assert queries_of(client, small_admin, reverse("oversight_county", args=[small.code])) == 17

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from jifen.demo.activity import ActivitySize, add_activity
-from jifen.demo.scale import add_ledger_at_scale
 from jifen.demo.generator import (
     COUNTY_CODE,
     DEFAULT_SEED,
@@ -23,6 +22,7 @@ from jifen.demo.generator import (
     find_demo_county,
     format_logins,
 )
+from jifen.demo.scale import add_ledger_at_scale
 from jifen.places.models import Place
 
 SIZE_OPTIONS = ("townships", "villages_per_township", "households_min", "households_max")
