@@ -259,7 +259,11 @@ def _update_standings(village: Place, changes: dict[int, int], when: datetime) -
             standing.year, standing.year_score = year, 0
         standing.score += change
         standing.year_score += change
-    Standing.objects.bulk_update(standings.values(), ["score", "year", "year_score"])
+    update_rows(
+        Standing,
+        ["score", "year", "year_score"],
+        [(s.pk, s.score, s.year, s.year_score) for s in standings.values()],
+    )
     _move_in_score_counts(before, list(standings.values()))
 
 
