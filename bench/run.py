@@ -293,9 +293,9 @@ def _raw_insert_s(posted: Any) -> float:
 def _import_1000_households(township: Any) -> float:
     """Seconds to check and import a roster of 1,000 households into a new village."""
     from jifen.demo.generator import _People
-    from jifen.places.models import Place, Resident
+    from jifen.places.models import Place
     from jifen.places.roster import ROSTER_HEADERS, group_name_for
-    from jifen.places.selectors import relation_word
+    from jifen.places.selectors import roster_row
     from jifen.places.services import check_roster_upload, create_place, import_roster_upload
 
     # Another county's area code: these people must not collide with the county's own.
@@ -309,21 +309,7 @@ def _import_1000_households(township: Any) -> float:
         door_plate = f"{group}-{number % 125 + 1:03d}"
         members = people.household(surnames, away=number % 5 == 0)
         for member in members:
-            writer.writerow(
-                [
-                    group_name_for(group),
-                    door_plate,
-                    members[0].name,
-                    member.name,
-                    relation_word(member.relation, member.gender),
-                    "男" if member.gender == Resident.Gender.MALE else "女",
-                    member.id_number,
-                    member.birth_date.isoformat(),
-                    member.phone,
-                    "是" if member.party_member else "否",
-                    "是" if member.at_home else "否",
-                ]
-            )
+            writer.writerow(roster_row(group_name_for(group), door_plate, members[0].name, member))
     content = buffer.getvalue().encode("utf-8-sig")
     code = f"{township.code[:9]}{900 + Place.objects.filter(parent=township).count():03d}"
     village = create_place(

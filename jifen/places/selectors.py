@@ -81,6 +81,23 @@ def relation_word(relation: str, gender: str) -> str:
     return male if gender == Resident.Gender.MALE else female
 
 
+def roster_row(group: str, door_plate: str, head: str, resident: Resident) -> list[str]:
+    """One resident's row of a roster, in the columns of ``ROSTER_HEADERS``."""
+    return [
+        group,
+        door_plate,
+        head,
+        resident.name,
+        relation_word(resident.relation, resident.gender),
+        "男" if resident.gender == Resident.Gender.MALE else "女",
+        resident.id_number,
+        resident.birth_date.isoformat(),
+        resident.phone,
+        "是" if resident.party_member else "否",
+        "是" if resident.at_home else "否",
+    ]
+
+
 def roster_workbook(village: Place) -> bytes:
     """The village roster as .xlsx, with the headers the import reads back."""
     workbook = Workbook(write_only=True)
@@ -93,21 +110,8 @@ def roster_workbook(village: Place) -> bytes:
     )
     for resident in residents.iterator(chunk_size=1000):
         household = resident.household
-        sheet.append(
-            [
-                household.group.name,
-                household.door_plate,
-                household.head.name if household.head else "",
-                resident.name,
-                relation_word(resident.relation, resident.gender),
-                "男" if resident.gender == Resident.Gender.MALE else "女",
-                resident.id_number,
-                resident.birth_date.isoformat(),
-                resident.phone,
-                "是" if resident.party_member else "否",
-                "是" if resident.at_home else "否",
-            ]
-        )
+        head = household.head.name if household.head else ""
+        sheet.append(roster_row(household.group.name, household.door_plate, head, resident))
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
