@@ -15,6 +15,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -215,7 +216,10 @@ def parse(raw: bytes) -> list[tuple[int, bool]]:
             responses.append((response.status, response.keep_alive))
         return responses
 
-    return asyncio.run(read_all())
+    # In a thread of its own: an earlier test in this worker (Playwright's) may have left an
+    # event loop running in this one, and asyncio.run refuses to start inside it.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, read_all()).result()
 
 
 def test_responses_are_read_to_the_end_of_their_bodies():
@@ -254,14 +258,30 @@ def test_a_response_cut_short_or_not_http_is_refused(raw):
 
 
 def test_the_workers_are_the_masters_children_and_their_memory_is_read():
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    # A master of our own: this test process may have other children (a browser driver).
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+            "print(child.pid, flush=True)\n"
+            "child.wait()",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        server = Server(base_url="http://127.0.0.1:9", master_pid=os.getpid())
-        assert server.worker_pids() == [child.pid]
+        assert master.stdout is not None
+        worker = int(master.stdout.readline())
+        server = Server(base_url="http://127.0.0.1:9", master_pid=master.pid)
+        assert server.worker_pids() == [worker]
         assert 1 < server.rss_mb() < 200
+        os.kill(worker, 9)
+        master.wait(timeout=10)
     finally:
-        child.kill()
-        child.wait()
+        master.kill()
+        master.wait()
     assert server.worker_pids() == []
     with pytest.raises(RuntimeError, match="has no workers"):
         server.rss_mb()
