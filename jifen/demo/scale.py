@@ -156,6 +156,11 @@ def _indexes_built_after(loaded: Sequence[type[models.Model]]) -> Iterator[None]
             [tables],
         )
         indexes = cursor.fetchall()
+        # Rows written earlier in this transaction (a caller's, or a test's) may have foreign-key
+        # checks pending, and a table with pending checks cannot be altered: run them now.
+        in_transaction = connection.in_atomic_block
+        if in_transaction:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _definition in constraints:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _definition in indexes:
@@ -168,6 +173,8 @@ def _indexes_built_after(loaded: Sequence[type[models.Model]]) -> Iterator[None]
                 cursor.execute(definition)
             for table, name, definition in constraints:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            if in_transaction:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _adopt(
