@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,17 +95,22 @@ def _resident_mib(pid: int) -> float | None:
 
 
 @contextmanager
-def production_server(*, database_url: str, workers: int = 4, port: int = 0) -> Iterator[Server]:
+def production_server(
+    *, database_url: str, cache_url: str = "", workers: int = 4, port: int = 0
+) -> Iterator[Server]:
     """gunicorn serving jifen with production settings on 127.0.0.1, stopped on exit.
 
-    The database must exist and be migrated. Static files are collected into a scratch
+    The database must exist and be migrated; ``cache_url`` names the Redis server the workers
+    share (without it, production keeps no page). Static files are collected into a scratch
     directory first: production serves them hashed, and without the manifest a page that uses
     {% static %} fails. gunicorn's output goes to ``gunicorn.log`` there, shown if it does not
     start.
     """
     with tempfile.TemporaryDirectory(prefix="jifen-bench-") as scratch:
         var_dir = Path(scratch)
-        environment = _production_environment(database_url=database_url, var_dir=var_dir)
+        environment = _production_environment(
+            database_url=database_url, cache_url=cache_url, var_dir=var_dir
+        )
         _collect_static(environment)
         port = port or _free_port()
         log_path = var_dir / "gunicorn.log"
@@ -122,7 +128,7 @@ def production_server(*, database_url: str, workers: int = 4, port: int = 0) -> 
             _stop(master)
 
 
-def _production_environment(*, database_url: str, var_dir: Path) -> dict[str, str]:
+def _production_environment(*, database_url: str, cache_url: str, var_dir: Path) -> dict[str, str]:
     environment = {name: value for name, value in os.environ.items() if name not in NOT_PRODUCTION}
     environment.update(
         JIFEN_PRODUCTION="1",
@@ -130,6 +136,7 @@ def _production_environment(*, database_url: str, var_dir: Path) -> dict[str, st
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url,
         JIFEN_VAR_DIR=str(var_dir),
+        JIFEN_CACHE_URL=cache_url,
     )
     return environment
 
@@ -254,6 +261,27 @@ def hammer(
     if finished.returncode != 0:
         raise RuntimeError(f"the load client failed:\n{finished.stderr}")
     return Load.from_json(finished.stdout)
+
+
+def scan_each_once(base_url: str, paths: Sequence[str], *, clients: int = 8) -> float:
+    """Seconds to request every path once, ``clients`` at a time; each must answer 200."""
+    target = Target.parse(base_url)
+
+    def scan(path: str) -> None:
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=30)
+        try:
+            connection.request("GET", target.prefix + path, headers={"X-Forwarded-Proto": "https"})
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(scan, paths))
+    return time.monotonic() - started
 
 
 def _check_load_arguments(

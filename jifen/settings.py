@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,31 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: pages kept for every visitor (the door plate), renewed when a village's data changes,
+# so every process that changes data must share it with the web workers. JIFEN_CACHE_URL is
+# redis://host:6379/0 in production. Without it, the processes of one machine share files
+# under var/cache (make demo's server and job runner), and production keeps nothing.
+CACHE_URL = os.environ.get("JIFEN_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "jifen",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"JIFEN_CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
+elif PRODUCTION:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Accounts, sessions and security -----------------------------------------------------------------
 

@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.utils import override_settings
 
 from jifen.accounts.middleware import ACTIVE_GRANT_SESSION_KEY
 from jifen.accounts.models import Role, RoleGrant, User
 from jifen.places.models import Household, Place
 from tests import factories
+
+# Each test process keeps its own cache, whatever the environment says: the test workers must
+# not clear or fill each other's.
+override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+).enable()
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -159,3 +166,18 @@ def log_in(client: Client, user: User, role: str | None = None) -> Client:
     session[ACTIVE_GRANT_SESSION_KEY] = grant.pk
     session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with nothing kept: no page, no generation, in the cache or held by
+    this process."""
+    from django.core.cache import cache
+
+    from jifen.board import door_plates
+    from jifen.core import generations
+
+    cache.clear()
+    door_plates._held_here.clear()
+    generations._read_here.clear()
+    yield

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from jifen.board import permissions
+from jifen.board import door_plates, permissions
+from jifen.core import generations
 from jifen.core.http import JifenRequest, actor_of
 from jifen.ledger import ranking
 from jifen.ledger.models import Checkpoint, Entry
@@ -40,12 +41,19 @@ def _visibility(village: Place) -> str:
 def door_plate(request: JifenRequest, token: str) -> HttpResponse:
     """What a QR code on a door plate opens: live data, so a printed plaque cannot lie.
 
-    The busiest page there is, and public: the household, its village and the village's
-    settings come in one query, the rank in one more.
+    The busiest page there is, and public. A visitor who is not logged in is served the page
+    kept for every such visitor while the village's generation stands (see ``door_plates``).
+    Otherwise the household, its standing, its village and the village's settings come in
+    one query, the rank in one more.
     """
+    shared = door_plates.may_share(request)
+    if shared and (page := door_plates.kept(request, token)) is not None:
+        return page
     household = get_object_or_404(
-        Household.objects.select_related("village__points_settings", "head"), public_token=token
+        Household.objects.select_related("village__points_settings", "head", "standing"),
+        public_token=token,
     )
+    made_in = generations.generation(household.village_id) if shared else ""
     settings = _settings_of(household.village)
     visibility = settings.score_visibility if settings else VillageSettings.Visibility.VILLAGE
     shows_points = permissions.can_see_points(request.actor, household, visibility)
@@ -55,7 +63,7 @@ def door_plate(request: JifenRequest, token: str) -> HttpResponse:
         "shows_points": shows_points,
     }
     if shows_points:
-        position = ranking.position(household)
+        position = ranking.position_in_village(household)
         stars = ranking.stars_for(household.village, position.score)
         context |= {
             "position": position,
@@ -65,7 +73,11 @@ def door_plate(request: JifenRequest, token: str) -> HttpResponse:
             .select_related("item")
             .order_by("-posted_at")[:5],
         }
-    return render(request, "board/door_plate.html", context)
+    if shared:
+        return door_plates.render_and_keep(
+            request, token, village_id=household.village_id, made_in=made_in, context=context
+        )
+    return render(request, door_plates.TEMPLATE, context)
 
 
 def _settings_of(village: Place) -> VillageSettings | None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import Rank
@@ -58,6 +59,29 @@ def position(household: Household, *, scope: str = "village", this_year: bool = 
     else:
         score = facts["standing__score"] if facts["standing__score"] is not None else 0
     return _village_position(facts, score=score, year=year if this_year else None)
+
+
+def position_in_village(household: Household) -> Position:
+    """``position(household)`` for a household just read with
+    ``select_related("standing", "village__points_settings")``: one query, not two."""
+    try:
+        standing: Standing | None = household.standing
+    except Standing.DoesNotExist:
+        standing = None
+    try:
+        settings = household.village.points_settings
+    except ObjectDoesNotExist:
+        settings = None
+    facts = {
+        "village_id": household.village_id,
+        "at_home": household.at_home,
+        "standing__score": standing.score if standing else None,
+        "standing__is_cadre": standing.is_cadre if standing else None,
+        "village__points_settings__separate_absent_pool": settings
+        and settings.separate_absent_pool,
+        "village__points_settings__separate_cadre_pool": settings and settings.separate_cadre_pool,
+    }
+    return _village_position(facts, score=standing.score if standing else 0, year=None)
 
 
 def _facts_of(household: Household) -> Mapping[str, Any]:

@@ -23,6 +23,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, RoleGrant
+from jifen.core import generations
 from jifen.core.bulk import insert_rows, update_rows
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator, checkpoint_message, key_id
@@ -366,6 +367,7 @@ def post_records(*, village: Place, record_ids: list[int], now: datetime) -> lis
         Record.objects.filter(pk__in=[r.pk for r in records]).update(
             status=Record.Status.POSTED, posted_at=now
         )
+        generations.move_on([village.pk])
     return postings
 
 

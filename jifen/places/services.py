@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jifen.accounts.actors import Actor
 from jifen.audit.models import AuditEvent
 from jifen.audit.services import build_event, record_event, snapshot
+from jifen.core import generations
 from jifen.ledger.ranking import register_households
 from jifen.places.models import (
     Household,
@@ -240,6 +241,7 @@ def import_roster_upload(
                 _("The registry has changed since the file was checked; upload it again.")
             )
         events = _apply_roster(actor=actor, village=village, roster=roster, plan=plan)
+        generations.move_on([village.pk])
         upload.status = RosterUpload.Status.IMPORTED
         upload.imported_at = timezone.now()
         upload.report = {**upload.report, "imported": plan.counts()}
@@ -446,6 +448,7 @@ def rotate_household_token(*, actor: Actor, household: Household) -> Household:
         household.public_token = new_public_token()
         household.token_rotated_at = timezone.now()
         household.save(update_fields=["public_token", "token_rotated_at"])
+        generations.move_on([household.village_id])
         # The token itself is a secret of the door plate: the audit trail records the event only.
         record_event(
             actor=actor,

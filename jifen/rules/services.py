@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from jifen.accounts.actors import Actor
 from jifen.audit.services import record_event, snapshot
+from jifen.core import generations
 from jifen.places.models import Place
 from jifen.rules import permissions
 from jifen.rules.catalogue import Catalogue
@@ -136,6 +137,9 @@ def _put_in_force(
         # First: the database allows one adopted version per rulebook at every moment.
         previous.status = RulebookVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
+    village = _village_of(version)
+    if village is not None:
+        generations.move_on([village.pk])  # its star bands
     version.status = RulebookVersion.Status.ADOPTED
     version.meeting = meeting
     version.adopted_on = adopted_on
@@ -698,6 +702,7 @@ def update_village_settings(
         for name, value in optional.items():
             setattr(settings, name, value)
         settings.save()
+        generations.move_on([village.pk])
         record_event(
             actor=actor,
             action="rulebook.settings",

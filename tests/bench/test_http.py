@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench.http import Load, Server, hammer, read_response
+from bench.http import Load, Server, hammer, read_response, scan_each_once
 
 CLIENTS = 4
 SECONDS = 0.6
@@ -161,6 +161,20 @@ def test_every_way_of_ending_a_body_or_a_connection_is_read_cleanly(site, path):
         # A new connection for each request; a client stopped at the end of the run may have
         # connected and not yet asked.
         assert seen.requests[path] <= seen.connections <= seen.requests[path] + CLIENTS
+
+
+def test_scanning_each_once_requests_every_path_once(site):
+    base_url, seen = site
+    paths = ["/ok", "/close", "/chunked", "/until-eof"]
+    assert scan_each_once(base_url, paths, clients=2) > 0
+    assert seen.requests == Counter(paths)
+    assert seen.headers["X-Forwarded-Proto"] == "https"
+
+
+def test_scanning_each_once_fails_on_an_answer_other_than_200(site):
+    base_url, _seen = site
+    with pytest.raises(RuntimeError, match="/missing: 404"):
+        scan_each_once(base_url, ["/ok", "/missing"])
 
 
 def test_a_server_that_is_not_there_is_all_errors():

@@ -119,3 +119,22 @@ def test_absent_households_rank_in_their_own_pool(
     away = ranking.position(scored["9-04"])
     assert (away.rank, away.of) == (1, 1)
     assert ranking.position(scored["9-01"]).of == 5
+
+
+@pytest.mark.parametrize(
+    ("absent_pool", "cadre_pool"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_a_household_read_with_its_standing_ranks_as_one_read_fresh(
+    world: World, scored: dict[str, Household], absent_pool: bool, cadre_pool: bool
+) -> None:
+    # Given pools, an absent household, a deduction below 0 and households with nothing posted
+    VillageSettings.objects.filter(village=world.village).update(
+        separate_absent_pool=absent_pool, separate_cadre_pool=cadre_pool
+    )
+    Household.objects.filter(pk=scored["9-03"].pk).update(at_home=False)
+    littering = Item.objects.get(version__rulebook__owner=world.village, code="X01")
+    give(world, world.home, littering, 1, timezone.now() - timedelta(days=9))
+    # Then the door plate's one-query rank equals the rank read fresh, for every household
+    loaded = Household.objects.select_related("standing", "village__points_settings")
+    for household in loaded.filter(village=world.village):
+        assert ranking.position_in_village(household) == ranking.position(household)
