@@ -30,6 +30,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', '-starts_on', '-id'],
+                'indexes': [models.Index(fields=['village', '-starts_on'], name='campaign_village_start')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start')],
             },
         ),
         migrations.CreateModel(
@@ -48,6 +50,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', '-created_at', '-id'],
+                'indexes': [models.Index(fields=['village', 'status', '-confirmed_at'], name='board_village_status')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('campaign__isnull', True), ('kind', 'month'), ('month__isnull', False)), models.Q(('campaign__isnull', False), ('kind', 'campaign'), ('month__isnull', True)), _connector='OR'), name='board_month_or_campaign'), models.UniqueConstraint(condition=models.Q(('kind', 'month')), fields=('village', 'month'), name='board_one_a_month'), models.UniqueConstraint(condition=models.Q(('kind', 'campaign')), fields=('campaign',), name='board_one_a_campaign'), models.CheckConstraint(condition=models.Q(models.Q(('confirmed_at__isnull', True), ('status', 'draft')), models.Q(('confirmed_at__isnull', False), ('status', 'confirmed')), _connector='OR'), name='board_confirmed_has_time')],
             },
         ),
         migrations.CreateModel(
@@ -60,6 +64,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['campaign', 'position'],
+                'constraints': [models.UniqueConstraint(fields=('campaign', 'position'), name='campaign_item_position')],
             },
         ),
         migrations.CreateModel(
@@ -99,6 +104,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['board', 'colour', 'household__door_plate', 'id'],
+                'indexes': [models.Index(condition=models.Q(('colour', 'black'), ('expiry_told_at__isnull', True)), fields=['expires_on'], name='entry_expiry_untold')],
+                'constraints': [models.UniqueConstraint(fields=('board', 'household'), name='entry_once_a_board'), models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('remedy_by__isnull', True), ('expires_on__gt', models.F('remedy_by')), _connector='OR'), name='entry_expires_after_remedy'), models.CheckConstraint(condition=models.Q(models.Q(('colour', 'red'), _negated=True), models.Q(('remedy', ''), ('remedy_by__isnull', True)), _connector='OR'), name='entry_red_has_no_remedy'), models.CheckConstraint(condition=models.Q(('withdrawn_at__isnull', True), models.Q(('withdrawal_reason', ''), _negated=True), _connector='OR'), name='entry_withdrawal_has_reason')],
             },
         ),
         migrations.CreateModel(
@@ -112,72 +119,13 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['campaign', 'number'],
+                'constraints': [models.UniqueConstraint(fields=('campaign', 'number'), name='round_unique_number'), models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='round_ends_after_start')],
             },
         ),
         migrations.AddField(
             model_name='inspection',
             name='round',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inspections', to='campaigns.round'),
-        ),
-        migrations.AddIndex(
-            model_name='campaign',
-            index=models.Index(fields=['village', '-starts_on'], name='campaign_village_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start'),
-        ),
-        migrations.AddIndex(
-            model_name='board',
-            index=models.Index(fields=['village', 'status', '-confirmed_at'], name='board_village_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='board',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('campaign__isnull', True), ('kind', 'month'), ('month__isnull', False)), models.Q(('campaign__isnull', False), ('kind', 'campaign'), ('month__isnull', True)), _connector='OR'), name='board_month_or_campaign'),
-        ),
-        migrations.AddConstraint(
-            model_name='board',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'month')), fields=('village', 'month'), name='board_one_a_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='board',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'campaign')), fields=('campaign',), name='board_one_a_campaign'),
-        ),
-        migrations.AddConstraint(
-            model_name='board',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('confirmed_at__isnull', True), ('status', 'draft')), models.Q(('confirmed_at__isnull', False), ('status', 'confirmed')), _connector='OR'), name='board_confirmed_has_time'),
-        ),
-        migrations.AddConstraint(
-            model_name='campaignitem',
-            constraint=models.UniqueConstraint(fields=('campaign', 'position'), name='campaign_item_position'),
-        ),
-        migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(condition=models.Q(('colour', 'black'), ('expiry_told_at__isnull', True)), fields=['expires_on'], name='entry_expiry_untold'),
-        ),
-        migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(fields=('board', 'household'), name='entry_once_a_board'),
-        ),
-        migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('remedy_by__isnull', True), ('expires_on__gt', models.F('remedy_by')), _connector='OR'), name='entry_expires_after_remedy'),
-        ),
-        migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('colour', 'red'), _negated=True), models.Q(('remedy', ''), ('remedy_by__isnull', True)), _connector='OR'), name='entry_red_has_no_remedy'),
-        ),
-        migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('withdrawn_at__isnull', True), models.Q(('withdrawal_reason', ''), _negated=True), _connector='OR'), name='entry_withdrawal_has_reason'),
-        ),
-        migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(fields=('campaign', 'number'), name='round_unique_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='round_ends_after_start'),
         ),
         migrations.AddConstraint(
             model_name='inspection',

@@ -31,6 +31,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', 'kind', '-starts_on'],
+                'indexes': [models.Index(fields=['village', 'due_on'], name='period_village_due')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('is_ad_hoc', False)), fields=('village', 'kind', 'starts_on'), name='period_one_per_start'), models.CheckConstraint(condition=models.Q(('kind__in', ['party', 'village', 'finance'])), name='period_kind_known'), models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='period_ends_after_start'), models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('starts_on'))), name='period_due_after_start'), models.CheckConstraint(condition=models.Q(('is_ad_hoc', False), models.Q(('title', ''), _negated=True), _connector='OR'), name='period_ad_hoc_has_title')],
             },
         ),
         migrations.CreateModel(
@@ -66,6 +68,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'version'],
+                'constraints': [models.UniqueConstraint(fields=('period', 'version'), name='publication_one_per_version'), models.UniqueConstraint(condition=models.Q(('published_at__isnull', True)), fields=('period',), name='publication_one_draft_per_period'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='publication_version_positive'), models.CheckConstraint(condition=models.Q(models.Q(('correction_reason', ''), ('corrects__isnull', True), ('version', 1)), models.Q(('corrects__isnull', False), ('version__gt', 1), models.Q(('correction_reason', ''), _negated=True)), _connector='OR'), name='publication_correction_has_reason'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'signed_off', 'published'])), name='publication_status_known'), models.CheckConstraint(condition=models.Q(('published_at__isnull', True), models.Q(('signed_off_at__isnull', False), ('signed_off_by__isnull', False)), _connector='OR'), name='publication_published_signed_off'), models.CheckConstraint(condition=models.Q(models.Q(('published_at__isnull', False), ('published_by__isnull', False), ('status', 'published')), models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', True)), _connector='OR'), name='publication_published_status'), models.CheckConstraint(condition=models.Q(('signed_off_by__isnull', True), models.Q(('signed_off_by', models.F('drafted_by')), _negated=True), _connector='OR'), name='publication_signed_off_by_another')],
             },
         ),
         migrations.CreateModel(
@@ -85,6 +88,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['publication', 'position'],
+                'constraints': [models.UniqueConstraint(fields=('publication', 'position'), name='item_one_per_position'), models.CheckConstraint(condition=models.Q(models.Q(('amount__isnull', True), ('direction', '')), models.Q(('amount__gt', 0), ('direction__in', ['income', 'expense']), ('occurred_on__isnull', False)), _connector='OR'), name='item_money_line_complete')],
             },
         ),
         migrations.CreateModel(
@@ -114,86 +118,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', 'kind'],
+                'constraints': [models.UniqueConstraint(fields=('village', 'kind'), name='schedule_one_per_kind'), models.CheckConstraint(condition=models.Q(('kind__in', ['party', 'village', 'finance'])), name='schedule_kind_known'), models.CheckConstraint(condition=models.Q(('cadence__in', ['monthly', 'quarterly', 'yearly'])), name='schedule_cadence_known'), models.CheckConstraint(condition=models.Q(('due_day__gte', 1), ('due_day__lte', 28)), name='schedule_due_day_in_month')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='period',
-            index=models.Index(fields=['village', 'due_on'], name='period_village_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_ad_hoc', False)), fields=('village', 'kind', 'starts_on'), name='period_one_per_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['party', 'village', 'finance'])), name='period_kind_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='period_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('starts_on'))), name='period_due_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('is_ad_hoc', False), models.Q(('title', ''), _negated=True), _connector='OR'), name='period_ad_hoc_has_title'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.UniqueConstraint(fields=('period', 'version'), name='publication_one_per_version'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.UniqueConstraint(condition=models.Q(('published_at__isnull', True)), fields=('period',), name='publication_one_draft_per_period'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='publication_version_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('correction_reason', ''), ('corrects__isnull', True), ('version', 1)), models.Q(('corrects__isnull', False), ('version__gt', 1), models.Q(('correction_reason', ''), _negated=True)), _connector='OR'), name='publication_correction_has_reason'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'signed_off', 'published'])), name='publication_status_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(('published_at__isnull', True), models.Q(('signed_off_at__isnull', False), ('signed_off_by__isnull', False)), _connector='OR'), name='publication_published_signed_off'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published_at__isnull', False), ('published_by__isnull', False), ('status', 'published')), models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', True)), _connector='OR'), name='publication_published_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_off_by__isnull', True), models.Q(('signed_off_by', models.F('drafted_by')), _negated=True), _connector='OR'), name='publication_signed_off_by_another'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('publication', 'position'), name='item_one_per_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__isnull', True), ('direction', '')), models.Q(('amount__gt', 0), ('direction__in', ['income', 'expense']), ('occurred_on__isnull', False)), _connector='OR'), name='item_money_line_complete'),
-        ),
-        migrations.AddConstraint(
-            model_name='schedule',
-            constraint=models.UniqueConstraint(fields=('village', 'kind'), name='schedule_one_per_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='schedule',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['party', 'village', 'finance'])), name='schedule_kind_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='schedule',
-            constraint=models.CheckConstraint(condition=models.Q(('cadence__in', ['monthly', 'quarterly', 'yearly'])), name='schedule_cadence_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='schedule',
-            constraint=models.CheckConstraint(condition=models.Q(('due_day__gte', 1), ('due_day__lte', 28)), name='schedule_due_day_in_month'),
         ),
     ]

@@ -40,6 +40,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['village', '-created_at'], name='dividend_round_village')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('pool_fen__gt', 0)), name='dividend_round_pool_positive'), models.CheckConstraint(condition=models.Q(('period_start__lte', models.F('period_end'))), name='dividend_round_period_ordered'), models.CheckConstraint(condition=models.Q(('min_score__gte', 0)), name='dividend_round_min_score_not_negative'), models.CheckConstraint(condition=models.Q(('total_points__gte', 0)), name='dividend_round_total_not_negative'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'on_notice', 'final'])), name='dividend_round_status_known'), models.CheckConstraint(condition=models.Q(models.Q(('notice_closes_at__isnull', True), ('notice_opens_at__isnull', True), ('status', 'draft')), models.Q(('notice_closes_at__gt', models.F('notice_opens_at')), ('notice_closes_at__isnull', False), ('notice_opens_at__isnull', False), ('status__in', ['on_notice', 'final']), ('total_points__gt', 0)), _connector='OR'), name='dividend_round_notice_iff_published'), models.CheckConstraint(condition=models.Q(models.Q(('finalised_at__gte', models.F('notice_closes_at')), ('finalised_at__isnull', False), ('notice_closes_at__isnull', False), ('status', 'final')), models.Q(models.Q(('status', 'final'), _negated=True), ('finalised_at__isnull', True)), _connector='OR'), name='dividend_round_final_after_notice')],
             },
         ),
         migrations.CreateModel(
@@ -56,50 +58,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['dividend_round_id', 'door_plate'],
+                'constraints': [models.UniqueConstraint(fields=('dividend_round', 'household'), name='dividend_share_unique_household'), models.CheckConstraint(condition=models.Q(('payout_fen__gte', 0)), name='dividend_share_payout_not_negative'), models.CheckConstraint(condition=models.Q(models.Q(('payout_fen', 0), ('qualifies', False)), models.Q(('points__gt', 0), ('qualifies', True)), _connector='OR'), name='dividend_share_qualifies_with_points')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='dividendround',
-            index=models.Index(fields=['village', '-created_at'], name='dividend_round_village'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(('pool_fen__gt', 0)), name='dividend_round_pool_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__lte', models.F('period_end'))), name='dividend_round_period_ordered'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(('min_score__gte', 0)), name='dividend_round_min_score_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(('total_points__gte', 0)), name='dividend_round_total_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'on_notice', 'final'])), name='dividend_round_status_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('notice_closes_at__isnull', True), ('notice_opens_at__isnull', True), ('status', 'draft')), models.Q(('notice_closes_at__gt', models.F('notice_opens_at')), ('notice_closes_at__isnull', False), ('notice_opens_at__isnull', False), ('status__in', ['on_notice', 'final']), ('total_points__gt', 0)), _connector='OR'), name='dividend_round_notice_iff_published'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendround',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('finalised_at__gte', models.F('notice_closes_at')), ('finalised_at__isnull', False), ('notice_closes_at__isnull', False), ('status', 'final')), models.Q(models.Q(('status', 'final'), _negated=True), ('finalised_at__isnull', True)), _connector='OR'), name='dividend_round_final_after_notice'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendshare',
-            constraint=models.UniqueConstraint(fields=('dividend_round', 'household'), name='dividend_share_unique_household'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendshare',
-            constraint=models.CheckConstraint(condition=models.Q(('payout_fen__gte', 0)), name='dividend_share_payout_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='dividendshare',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('payout_fen', 0), ('qualifies', False)), models.Q(('points__gt', 0), ('qualifies', True)), _connector='OR'), name='dividend_share_qualifies_with_points'),
         ),
     ]

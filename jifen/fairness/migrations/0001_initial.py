@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', '-computed_at', '-id'],
+                'indexes': [models.Index(fields=['village', 'reviewed_at'], name='flag_village_reviewed')],
+                'constraints': [models.UniqueConstraint(fields=('village', 'kind', 'subject_key'), name='flag_unique_subject'), models.CheckConstraint(condition=models.Q(models.Q(('reviewed_at__isnull', True), ('reviewed_by__isnull', True)), models.Q(('reviewed_at__isnull', False), ('reviewed_by__isnull', False)), _connector='OR'), name='flag_reviewed_with_reviewer'), models.CheckConstraint(condition=models.Q(('window_start__lte', models.F('window_end'))), name='flag_window_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -54,21 +56,5 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['flag', 'reviewed_at', 'id'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['village', 'reviewed_at'], name='flag_village_reviewed'),
-        ),
-        migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.UniqueConstraint(fields=('village', 'kind', 'subject_key'), name='flag_unique_subject'),
-        ),
-        migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reviewed_at__isnull', True), ('reviewed_by__isnull', True)), models.Q(('reviewed_at__isnull', False), ('reviewed_by__isnull', False)), _connector='OR'), name='flag_reviewed_with_reviewer'),
-        ),
-        migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('window_start__lte', models.F('window_end'))), name='flag_window_ordered'),
         ),
     ]

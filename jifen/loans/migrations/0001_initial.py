@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['county', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('county', 'name'), name='bank_unique_name')],
             },
         ),
         migrations.CreateModel(
@@ -68,6 +69,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['household', '-granted_at'],
+                'indexes': [models.Index(fields=['household', 'bank', 'expires_at'], name='consent_lookup')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('granted_at'))), name='consent_expires_after_granted')],
             },
         ),
         migrations.CreateModel(
@@ -86,6 +89,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-at'],
+                'indexes': [models.Index(fields=['household', '-at'], name='access_household'), models.Index(fields=['bank', '-at'], name='access_bank')],
             },
         ),
         migrations.CreateModel(
@@ -107,6 +111,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['bank', 'area', '-version'],
+                'constraints': [models.UniqueConstraint(fields=('bank', 'area', 'version'), name='policy_unique_version'), models.CheckConstraint(condition=models.Q(('base_rate__gt', 0), ('discount_per_100__gte', 0), ('max_discount__gte', 0), ('max_discount__lt', models.F('base_rate'))), name='policy_rates_sane'), models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='policy_dates_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -139,6 +144,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-applied_at'],
+                'indexes': [models.Index(fields=['bank', 'status', 'applied_at'], name='application_queue')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'approved', 'declined', 'withdrawn'])), name='application_status_known'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('approved_amount_yuan__gt', 0), ('approved_rate__gt', 0), ('decided_at__isnull', False)), _connector='OR'), name='application_approval_complete'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'declined'), _negated=True), models.Q(('decline_reason', ''), _negated=True), _connector='OR'), name='application_decline_has_reason'), models.CheckConstraint(condition=models.Q(('amount_yuan__gt', 0)), name='application_amount_positive')],
             },
         ),
         migrations.CreateModel(
@@ -151,6 +158,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['policy', 'stars'],
+                'constraints': [models.UniqueConstraint(fields=('policy', 'stars'), name='credit_line_per_star')],
             },
         ),
         migrations.CreateModel(
@@ -164,61 +172,5 @@ class Migration(migrations.Migration):
             options={
                 'constraints': [models.UniqueConstraint(fields=('key', 'minute'), name='usage_one_per_minute')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='bank',
-            constraint=models.UniqueConstraint(fields=('county', 'name'), name='bank_unique_name'),
-        ),
-        migrations.AddIndex(
-            model_name='consent',
-            index=models.Index(fields=['household', 'bank', 'expires_at'], name='consent_lookup'),
-        ),
-        migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('granted_at'))), name='consent_expires_after_granted'),
-        ),
-        migrations.AddIndex(
-            model_name='bankaccess',
-            index=models.Index(fields=['household', '-at'], name='access_household'),
-        ),
-        migrations.AddIndex(
-            model_name='bankaccess',
-            index=models.Index(fields=['bank', '-at'], name='access_bank'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanpolicy',
-            constraint=models.UniqueConstraint(fields=('bank', 'area', 'version'), name='policy_unique_version'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('base_rate__gt', 0), ('discount_per_100__gte', 0), ('max_discount__gte', 0), ('max_discount__lt', models.F('base_rate'))), name='policy_rates_sane'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='policy_dates_ordered'),
-        ),
-        migrations.AddIndex(
-            model_name='loanapplication',
-            index=models.Index(fields=['bank', 'status', 'applied_at'], name='application_queue'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'approved', 'declined', 'withdrawn'])), name='application_status_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanapplication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('approved_amount_yuan__gt', 0), ('approved_rate__gt', 0), ('decided_at__isnull', False)), _connector='OR'), name='application_approval_complete'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanapplication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'declined'), _negated=True), models.Q(('decline_reason', ''), _negated=True), _connector='OR'), name='application_decline_has_reason'),
-        ),
-        migrations.AddConstraint(
-            model_name='loanapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_yuan__gt', 0)), name='application_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='creditline',
-            constraint=models.UniqueConstraint(fields=('policy', 'stars'), name='credit_line_per_star'),
         ),
     ]

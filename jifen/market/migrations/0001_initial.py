@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', 'name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('pickup_days__gte', 1), ('pickup_days__lte', 60)), name='store_pickup_days')],
             },
         ),
         migrations.CreateModel(
@@ -52,6 +53,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['store', 'status', 'pickup_by'], name='redemption_store_status'), models.Index(fields=['household', '-created_at'], name='redemption_household')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['ordered', 'handed_over', 'cancelled', 'lapsed'])), name='redemption_status_known'), models.CheckConstraint(condition=models.Q(models.Q(('deducted', True), ('posting__isnull', False)), models.Q(('deducted', False), ('posting__isnull', True)), _connector='OR'), name='redemption_posted_iff_deducted'), models.CheckConstraint(condition=models.Q(('reversal__isnull', True), ('status__in', ['cancelled', 'lapsed']), _connector='OR'), name='redemption_reversed_only_when_undone'), models.CheckConstraint(condition=models.Q(('channel', 'counter'), ('pickup_by__isnull', False), _connector='OR'), name='redemption_online_has_pickup')],
             },
         ),
         migrations.CreateModel(
@@ -69,6 +72,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['store', 'category', 'name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='good_stock_not_negative'), models.CheckConstraint(condition=models.Q(('price__gte', 1)), name='good_price_positive'), models.UniqueConstraint(fields=('store', 'name'), name='good_unique_name')],
             },
         ),
         migrations.CreateModel(
@@ -113,45 +117,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-received_at'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='stock_in_positive')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='store',
-            constraint=models.CheckConstraint(condition=models.Q(('pickup_days__gte', 1), ('pickup_days__lte', 60)), name='store_pickup_days'),
-        ),
-        migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['store', 'status', 'pickup_by'], name='redemption_store_status'),
-        ),
-        migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['household', '-created_at'], name='redemption_household'),
-        ),
-        migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['ordered', 'handed_over', 'cancelled', 'lapsed'])), name='redemption_status_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('deducted', True), ('posting__isnull', False)), models.Q(('deducted', False), ('posting__isnull', True)), _connector='OR'), name='redemption_posted_iff_deducted'),
-        ),
-        migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(('reversal__isnull', True), ('status__in', ['cancelled', 'lapsed']), _connector='OR'), name='redemption_reversed_only_when_undone'),
-        ),
-        migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(('channel', 'counter'), ('pickup_by__isnull', False), _connector='OR'), name='redemption_online_has_pickup'),
-        ),
-        migrations.AddConstraint(
-            model_name='good',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='good_stock_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='good',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 1)), name='good_price_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='good',
-            constraint=models.UniqueConstraint(fields=('store', 'name'), name='good_unique_name'),
         ),
     ]

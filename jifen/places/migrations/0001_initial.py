@@ -37,6 +37,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['code'],
+                'indexes': [models.Index(fields=['kind', 'path'], name='place_kind_path')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{12}$')), name='place_code_is_12_digits'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'county'), _negated=True), ('parent__isnull', True), _connector='OR'), name='place_county_has_no_parent'), models.CheckConstraint(condition=models.Q(('kind', 'county'), ('parent__isnull', False), _connector='OR'), name='place_below_county_has_parent')],
             },
         ),
         migrations.CreateModel(
@@ -54,6 +56,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', 'door_plate'],
+                'constraints': [models.UniqueConstraint(fields=('village', 'door_plate'), name='household_unique_plate')],
             },
         ),
         migrations.AddField(
@@ -78,6 +81,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['household', 'id'],
+                'indexes': [models.Index(fields=['village', 'name'], name='resident_village_name')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('id_number__regex', '^[0-9]{17}[0-9X]$')), name='resident_id_number_format'), models.UniqueConstraint(condition=models.Q(('relation', 'head')), fields=('household',), name='resident_one_head_per_household')],
             },
         ),
         migrations.AddField(
@@ -101,6 +106,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-uploaded_at'],
+                'indexes': [models.Index(fields=['village', '-uploaded_at'], name='upload_village_at')],
             },
         ),
         migrations.CreateModel(
@@ -113,6 +119,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', 'number', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('village', 'name'), name='group_unique_name')],
             },
         ),
         migrations.AddField(
@@ -120,48 +127,8 @@ class Migration(migrations.Migration):
             name='group',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.villagergroup'),
         ),
-        migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['kind', 'path'], name='place_kind_path'),
-        ),
-        migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{12}$')), name='place_code_is_12_digits'),
-        ),
-        migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'county'), _negated=True), ('parent__isnull', True), _connector='OR'), name='place_county_has_no_parent'),
-        ),
-        migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'county'), ('parent__isnull', False), _connector='OR'), name='place_below_county_has_parent'),
-        ),
         migrations.AddConstraint(
             model_name='grid',
             constraint=models.UniqueConstraint(fields=('village', 'name'), name='grid_unique_name'),
-        ),
-        migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['village', 'name'], name='resident_village_name'),
-        ),
-        migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('id_number__regex', '^[0-9]{17}[0-9X]$')), name='resident_id_number_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.UniqueConstraint(condition=models.Q(('relation', 'head')), fields=('household',), name='resident_one_head_per_household'),
-        ),
-        migrations.AddIndex(
-            model_name='rosterupload',
-            index=models.Index(fields=['village', '-uploaded_at'], name='upload_village_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='villagergroup',
-            constraint=models.UniqueConstraint(fields=('village', 'name'), name='group_unique_name'),
-        ),
-        migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('village', 'door_plate'), name='household_unique_plate'),
         ),
     ]

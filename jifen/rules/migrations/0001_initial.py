@@ -34,6 +34,9 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=80, verbose_name='title')),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rulebooks', to='places.place')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(condition=models.Q(('is_template', False)), fields=('owner',), name='rulebook_one_per_village'), models.UniqueConstraint(condition=models.Q(('is_template', True)), fields=('owner', 'title'), name='rulebook_template_unique_title')],
+            },
         ),
         migrations.CreateModel(
             name='RulebookVersion',
@@ -52,6 +55,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['rulebook', '-number'],
+                'constraints': [models.UniqueConstraint(fields=('rulebook', 'number'), name='version_unique_number'), models.UniqueConstraint(condition=models.Q(('status', 'adopted')), fields=('rulebook',), name='version_one_in_force'), models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('rulebook',), name='version_one_draft')],
             },
         ),
         migrations.CreateModel(
@@ -75,6 +79,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['version', 'category__position', 'position', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='item_unique_code'), models.CheckConstraint(condition=models.Q(models.Q(('points', 0), _negated=True), ('kind', 'veto'), _connector='OR'), name='item_points_not_zero'), models.CheckConstraint(condition=models.Q(models.Q(('cap_period', ''), ('cap_points__isnull', True)), models.Q(('cap_period__in', ['month', 'quarter', 'year']), ('cap_points__isnull', False)), _connector='OR'), name='item_cap_has_period'), models.CheckConstraint(condition=models.Q(('points__gt', 0), ('self_declarable', False), _connector='OR'), name='item_deductions_recorder_only')],
             },
         ),
         migrations.AddField(
@@ -92,6 +97,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['version', 'stars'],
+                'constraints': [models.UniqueConstraint(fields=('version', 'stars'), name='star_band_unique'), models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='star_band_one_to_five')],
             },
         ),
         migrations.CreateModel(
@@ -104,57 +110,8 @@ class Migration(migrations.Migration):
                 ('separate_absent_pool', models.BooleanField(default=False, verbose_name='rank absent households separately')),
                 ('village', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='points_settings', to='places.place')),
             ],
-        ),
-        migrations.AddConstraint(
-            model_name='rulebook',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_template', False)), fields=('owner',), name='rulebook_one_per_village'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulebook',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_template', True)), fields=('owner', 'title'), name='rulebook_template_unique_title'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulebookversion',
-            constraint=models.UniqueConstraint(fields=('rulebook', 'number'), name='version_unique_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulebookversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'adopted')), fields=('rulebook',), name='version_one_in_force'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulebookversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('rulebook',), name='version_one_draft'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='item_unique_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('points', 0), _negated=True), ('kind', 'veto'), _connector='OR'), name='item_points_not_zero'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cap_period', ''), ('cap_points__isnull', True)), models.Q(('cap_period__in', ['month', 'quarter', 'year']), ('cap_points__isnull', False)), _connector='OR'), name='item_cap_has_period'),
-        ),
-        migrations.AddConstraint(
-            model_name='item',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gt', 0), ('self_declarable', False), _connector='OR'), name='item_deductions_recorder_only'),
-        ),
-        migrations.AddConstraint(
-            model_name='starband',
-            constraint=models.UniqueConstraint(fields=('version', 'stars'), name='star_band_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='starband',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='star_band_one_to_five'),
-        ),
-        migrations.AddConstraint(
-            model_name='villagesettings',
-            constraint=models.CheckConstraint(condition=models.Q(('notice_days__gte', 1), ('notice_days__lte', 15)), name='settings_notice_window'),
-        ),
-        migrations.AddConstraint(
-            model_name='villagesettings',
-            constraint=models.CheckConstraint(condition=models.Q(('score_visibility__in', ['public', 'village', 'household'])), name='settings_visibility_known'),
+            options={
+                'constraints': [models.CheckConstraint(condition=models.Q(('notice_days__gte', 1), ('notice_days__lte', 15)), name='settings_notice_window'), models.CheckConstraint(condition=models.Q(('score_visibility__in', ['public', 'village', 'household'])), name='settings_visibility_known')],
+            },
         ),
     ]

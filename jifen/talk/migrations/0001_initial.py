@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', '-raised_at'],
+                'indexes': [models.Index(fields=['village', '-raised_at'], name='matter_village_raised')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('category__in', ['repair', 'suggestion', 'complaint', 'proposal'])), name='matter_category_known'), models.CheckConstraint(condition=models.Q(('first_reply_at__isnull', True), ('first_reply_at__gte', models.F('raised_at')), _connector='OR'), name='matter_reply_after_raised')],
             },
         ),
         migrations.CreateModel(
@@ -39,6 +41,9 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('matter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='likes', to='talk.matter')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('matter', 'user'), name='like_once_per_user')],
+            },
         ),
         migrations.CreateModel(
             name='Comment',
@@ -57,6 +62,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['matter', 'created_at', 'id'],
+                'indexes': [models.Index(fields=['matter', 'created_at'], name='comment_matter_at')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('hidden_at__isnull', True), ('hidden_by__isnull', True), ('hidden_reason', '')), models.Q(('hidden_at__isnull', False), ('hidden_by__isnull', False), models.Q(('hidden_reason', ''), _negated=True)), _connector='OR'), name='comment_hidden_with_reason')],
             },
         ),
         migrations.CreateModel(
@@ -113,6 +120,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['due_on', 'id'],
+                'indexes': [models.Index(fields=['village', 'done_at', 'due_on'], name='task_village_open')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', True), ('done_by__isnull', True)), models.Q(('done_at__isnull', False), ('done_by__isnull', False)), _connector='OR'), name='task_done_by_someone')],
             },
         ),
         migrations.CreateModel(
@@ -127,6 +136,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['task', 'rated_at', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('task', 'user'), name='rating_once_per_user'), models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='rating_stars_1_to_5')],
             },
         ),
         migrations.AddField(
@@ -147,45 +157,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-reported_at'],
                 'constraints': [models.UniqueConstraint(fields=('comment', 'reported_by'), name='comment_report_once_per_user')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='matter',
-            index=models.Index(fields=['village', '-raised_at'], name='matter_village_raised'),
-        ),
-        migrations.AddConstraint(
-            model_name='matter',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['repair', 'suggestion', 'complaint', 'proposal'])), name='matter_category_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='matter',
-            constraint=models.CheckConstraint(condition=models.Q(('first_reply_at__isnull', True), ('first_reply_at__gte', models.F('raised_at')), _connector='OR'), name='matter_reply_after_raised'),
-        ),
-        migrations.AddConstraint(
-            model_name='like',
-            constraint=models.UniqueConstraint(fields=('matter', 'user'), name='like_once_per_user'),
-        ),
-        migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['matter', 'created_at'], name='comment_matter_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='comment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('hidden_at__isnull', True), ('hidden_by__isnull', True), ('hidden_reason', '')), models.Q(('hidden_at__isnull', False), ('hidden_by__isnull', False), models.Q(('hidden_reason', ''), _negated=True)), _connector='OR'), name='comment_hidden_with_reason'),
-        ),
-        migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['village', 'done_at', 'due_on'], name='task_village_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', True), ('done_by__isnull', True)), models.Q(('done_at__isnull', False), ('done_by__isnull', False)), _connector='OR'), name='task_done_by_someone'),
-        ),
-        migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.UniqueConstraint(fields=('task', 'user'), name='rating_once_per_user'),
-        ),
-        migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='rating_stars_1_to_5'),
         ),
     ]

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['vote', 'position'],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('label', ''), ('side__in', ['for', 'against', 'abstain'])), models.Q(('label__gt', ''), ('side', '')), _connector='OR'), name='option_side_or_label'), models.CheckConstraint(condition=models.Q(('count__gte', 0)), name='option_count_not_negative')],
             },
         ),
         migrations.CreateModel(
@@ -63,6 +64,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['village', '-opens_at'],
+                'indexes': [models.Index(fields=['village', '-opens_at'], name='vote_village_opens'), models.Index(fields=['status', 'opens_at'], name='vote_status_opens'), models.Index(fields=['status', 'closes_at'], name='vote_status_closes')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['motion', 'choice'])), name='vote_kind_known'), models.CheckConstraint(condition=models.Q(('body__in', ['villagers', 'households', 'representatives'])), name='vote_body_known'), models.CheckConstraint(condition=models.Q(('status__in', ['scheduled', 'open', 'closed'])), name='vote_status_known'), models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='vote_window_ordered'), models.CheckConstraint(condition=models.Q(('secret', False), ('changes_allowed', False), _connector='OR'), name='vote_secret_not_changeable'), models.CheckConstraint(condition=models.Q(('secret', False), ('show_running_results', False), _connector='OR'), name='vote_secret_no_running_results'), models.CheckConstraint(condition=models.Q(('rule_change__isnull', True), models.Q(('body__in', ['villagers', 'households']), ('kind', 'motion')), _connector='OR'), name='vote_rule_change_by_villagers'), models.CheckConstraint(condition=models.Q(models.Q(('electorate_size__isnull', True), ('opened_at__isnull', True), ('status', 'scheduled')), models.Q(('electorate_size__isnull', False), ('opened_at__isnull', False), ('status__in', ['open', 'closed'])), _connector='OR'), name='vote_opened_has_electorate'), models.CheckConstraint(condition=models.Q(models.Q(('ballots_cast__isnull', False), ('closed_at__isnull', False), ('passed__isnull', False), ('published_at__isnull', False), ('quorum_met__isnull', False), ('status', 'closed')), models.Q(models.Q(('status', 'closed'), _negated=True), ('ballots_cast__isnull', True), ('closed_at__isnull', True), ('passed__isnull', True), ('published_at__isnull', True), ('quorum_met__isnull', True), ('winning_option__isnull', True)), _connector='OR'), name='vote_closed_has_result'), models.UniqueConstraint(condition=models.Q(('status__in', ['scheduled', 'open'])), fields=('rule_change',), name='vote_one_live_vote_per_draft')],
             },
         ),
         migrations.AddField(
@@ -83,6 +86,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['vote', 'id'],
+                'indexes': [models.Index(fields=['delegate'], name='elector_delegate')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('household__isnull', True), ('kind', 'villagers'), ('resident__isnull', False), ('user__isnull', True)), models.Q(('household__isnull', False), ('kind', 'households'), ('resident__isnull', True), ('user__isnull', True)), models.Q(('household__isnull', True), ('kind', 'representatives'), ('resident__isnull', True), ('user__isnull', False)), _connector='OR'), name='elector_one_of_its_kind'), models.CheckConstraint(condition=models.Q(('delegate__isnull', True), ('kind', 'households'), _connector='OR'), name='elector_delegate_only_for_households'), models.UniqueConstraint(condition=models.Q(('resident__isnull', False)), fields=('vote', 'resident'), name='elector_unique_resident'), models.UniqueConstraint(condition=models.Q(('household__isnull', False)), fields=('vote', 'household'), name='elector_unique_household'), models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('vote', 'user'), name='elector_unique_user')],
             },
         ),
         migrations.CreateModel(
@@ -101,110 +106,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['vote', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('vote', 'elector'), name='ballot_one_per_elector'), models.CheckConstraint(condition=models.Q(models.Q(('option__isnull', True), ('secret', True)), models.Q(('option__isnull', False), ('secret', False)), _connector='OR'), name='ballot_secret_has_no_choice'), models.CheckConstraint(condition=models.Q(('secret', False), models.Q(('channel', 'app'), ('times_changed', 0)), _connector='OR'), name='ballot_secret_cast_in_app'), models.CheckConstraint(condition=models.Q(('channel__in', ['app', 'meeting'])), name='ballot_channel_known')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='vote',
-            index=models.Index(fields=['village', '-opens_at'], name='vote_village_opens'),
-        ),
-        migrations.AddIndex(
-            model_name='vote',
-            index=models.Index(fields=['status', 'opens_at'], name='vote_status_opens'),
-        ),
-        migrations.AddIndex(
-            model_name='vote',
-            index=models.Index(fields=['status', 'closes_at'], name='vote_status_closes'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['motion', 'choice'])), name='vote_kind_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('body__in', ['villagers', 'households', 'representatives'])), name='vote_body_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['scheduled', 'open', 'closed'])), name='vote_status_known'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='vote_window_ordered'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('secret', False), ('changes_allowed', False), _connector='OR'), name='vote_secret_not_changeable'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('secret', False), ('show_running_results', False), _connector='OR'), name='vote_secret_no_running_results'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('rule_change__isnull', True), models.Q(('body__in', ['villagers', 'households']), ('kind', 'motion')), _connector='OR'), name='vote_rule_change_by_villagers'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('electorate_size__isnull', True), ('opened_at__isnull', True), ('status', 'scheduled')), models.Q(('electorate_size__isnull', False), ('opened_at__isnull', False), ('status__in', ['open', 'closed'])), _connector='OR'), name='vote_opened_has_electorate'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ballots_cast__isnull', False), ('closed_at__isnull', False), ('passed__isnull', False), ('published_at__isnull', False), ('quorum_met__isnull', False), ('status', 'closed')), models.Q(models.Q(('status', 'closed'), _negated=True), ('ballots_cast__isnull', True), ('closed_at__isnull', True), ('passed__isnull', True), ('published_at__isnull', True), ('quorum_met__isnull', True), ('winning_option__isnull', True)), _connector='OR'), name='vote_closed_has_result'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['scheduled', 'open'])), fields=('rule_change',), name='vote_one_live_vote_per_draft'),
         ),
         migrations.AddConstraint(
             model_name='option',
             constraint=models.UniqueConstraint(fields=('vote', 'position'), name='option_unique_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='option',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('label', ''), ('side__in', ['for', 'against', 'abstain'])), models.Q(('label__gt', ''), ('side', '')), _connector='OR'), name='option_side_or_label'),
-        ),
-        migrations.AddConstraint(
-            model_name='option',
-            constraint=models.CheckConstraint(condition=models.Q(('count__gte', 0)), name='option_count_not_negative'),
-        ),
-        migrations.AddIndex(
-            model_name='elector',
-            index=models.Index(fields=['delegate'], name='elector_delegate'),
-        ),
-        migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('household__isnull', True), ('kind', 'villagers'), ('resident__isnull', False), ('user__isnull', True)), models.Q(('household__isnull', False), ('kind', 'households'), ('resident__isnull', True), ('user__isnull', True)), models.Q(('household__isnull', True), ('kind', 'representatives'), ('resident__isnull', True), ('user__isnull', False)), _connector='OR'), name='elector_one_of_its_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.CheckConstraint(condition=models.Q(('delegate__isnull', True), ('kind', 'households'), _connector='OR'), name='elector_delegate_only_for_households'),
-        ),
-        migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.UniqueConstraint(condition=models.Q(('resident__isnull', False)), fields=('vote', 'resident'), name='elector_unique_resident'),
-        ),
-        migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.UniqueConstraint(condition=models.Q(('household__isnull', False)), fields=('vote', 'household'), name='elector_unique_household'),
-        ),
-        migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('vote', 'user'), name='elector_unique_user'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.UniqueConstraint(fields=('vote', 'elector'), name='ballot_one_per_elector'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('option__isnull', True), ('secret', True)), models.Q(('option__isnull', False), ('secret', False)), _connector='OR'), name='ballot_secret_has_no_choice'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(('secret', False), models.Q(('channel', 'app'), ('times_changed', 0)), _connector='OR'), name='ballot_secret_cast_in_app'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['app', 'meeting'])), name='ballot_channel_known'),
         ),
     ]
