@@ -28,6 +28,11 @@ def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Fiel
     return fields
 
 
+def columns_of(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    """The database columns of the fields named (a relation by its name or by its ``_id``)."""
+    return [field.column for field in _fields(model, names)]
+
+
 # Values of these fields go to the database as they are: converting them costs more than
 # writing them, on a posting job's thousands of rows.
 AS_THEY_ARE = (models.IntegerField, models.CharField, models.TextField, models.ForeignKey)

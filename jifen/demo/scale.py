@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,11 +28,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from jifen.accounts.models import VILLAGE_CADRE_ROLES, Role, RoleGrant
+from jifen.core.bulk import columns_of, insert_rows
 from jifen.ledger.encoding import GENESIS_HASH, EntryFacts, encode, entry_hash_of
 from jifen.ledger.merkle import RootAccumulator, checkpoint_message
 from jifen.ledger.models import Account, ChainHead, Checkpoint, Entry, Measure, Posting, Standing
 from jifen.ledger.ranking import rebuild_score_counts
-from jifen.ledger.services import checkpoint_time_text, signing_key_for
+from jifen.ledger.services import ENTRY_FIELDS, checkpoint_time_text, signing_key_for
 from jifen.places.models import Household, Place
 from jifen.records.models import Notice, Record
 from jifen.rules import services as rules
@@ -590,21 +591,7 @@ RECORD_COLUMNS = (
     "posted_at",
 )
 POSTING_COLUMNS = ("id", "village_id", "kind", "record_id", "posted_at")
-ENTRY_COLUMNS = (
-    "id",
-    "village_id",
-    "seq",
-    "posting_id",
-    "account_id",
-    "measure",
-    "amount",
-    "balance_after",
-    "posted_at",
-    "record_id",
-    "reason",
-    "previous_hash",
-    "entry_hash",
-)
+ENTRY_COLUMNS = ("id", *ENTRY_FIELDS)  # the posting service's rows, with the id chosen here
 CHECKPOINT_COLUMNS = (
     "id",
     "village_id",
@@ -642,31 +629,20 @@ def _write(rows: _Rows) -> None:
 
 
 def _copy(
-    model: type[models.Model], columns: Sequence[str], rows: bytes | Iterable[Sequence[Any]]
+    model: type[models.Model], columns: Sequence[str], rows: bytes | Sequence[Sequence[Any]]
 ) -> None:
-    """Insert rows fast: COPY on PostgreSQL (given as COPY text), one prepared INSERT run many
-    times on SQLite."""
+    """Insert rows fast: on PostgreSQL the COPY text the workers made, elsewhere with
+    ``insert_rows``. ``columns`` are field names or column names."""
+    if not isinstance(rows, bytes):
+        insert_rows(model, columns, rows)
+        return
     table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if isinstance(rows, bytes):
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                copy.write(rows)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - our own names
-                [[_sqlite_value(value) for value in row] for row in rows],
-            )
-
-
-def _sqlite_value(value: Any) -> Any:
-    # As the ORM stores them: datetimes in UTC without an offset, dates as ISO text.
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return connection.ops.adapt_datefield_value(value)
-    return value
+    names = ", ".join(connection.ops.quote_name(name) for name in columns_of(model, columns))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(rows)
 
 
 def _advance_sequences() -> None:
