@@ -17,6 +17,7 @@ placeholder, replaced by the visitor's token on the way out.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, NamedTuple
 
@@ -48,6 +49,7 @@ class KeptPage(NamedTuple):
 
 
 _held_here: dict[str, KeptPage] = {}
+_holding = threading.Lock()
 
 
 def may_share(request: HttpRequest) -> bool:
@@ -93,9 +95,10 @@ def render_and_keep(
 
 
 def _hold(key: str, found: KeptPage) -> None:
-    if len(_held_here) >= HELD_HERE:
-        del _held_here[next(iter(_held_here))]  # the first held
-    _held_here[key] = found
+    with _holding:  # a threaded server's threads share the pages
+        if len(_held_here) >= HELD_HERE:
+            del _held_here[next(iter(_held_here))]  # the first held
+        _held_here[key] = found
 
 
 def _key(request: HttpRequest, token: str) -> str:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from jifen.board import door_plates
 from jifen.board.door_plates import CSRF_HOLE
 from jifen.core import generations
 from jifen.core.context_processors import TEXT_SIZE_COOKIE
@@ -29,6 +30,7 @@ from jifen.places.services import rotate_household_token
 from jifen.rules import services as rules
 from jifen.rules.models import Item, VillageSettings
 from jifen.rules.selectors import village_settings
+from tests import factories
 from tests.conftest import World, log_in
 from tests.points import TODAY, actor, earn
 
@@ -270,3 +272,16 @@ def test_a_cache_url_that_is_not_redis_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "JIFEN_CACHE_URL must be a redis:// URL" in result.stderr
+
+
+def test_a_worker_holds_a_bounded_number_of_pages(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    monkeypatch.setattr(door_plates, "HELD_HERE", 2)
+    homes = [factories.household(world.village, f"8-0{n}") for n in range(3)]
+    for home in homes:
+        scan(Client(), home)
+    assert len(door_plates._held_here) == 2
+    # The first page held was let go here, and is fetched again from the shared cache
+    with django_assert_num_queries(0):
+        assert homes[0].door_plate in text(scan(Client(), homes[0]))
