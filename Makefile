@@ -34,12 +34,12 @@ install-runtime: $(VENV)/.runtime-installed
 demo: export JIFEN_SMS_BACKEND ?= jifen.notify.backends.FileBackend
 demo: $(VENV)/.runtime-installed ## Build the demo county on SQLite and serve it at http://127.0.0.1:8000 (DEMO_PORT)
 	@# Text messages go to var/sms.jsonl, one JSON line each, rather than to a gateway.
-	@# Built without DEBUG, which would log every one of the build's queries; migrate has run
-	@# the system checks, so the server skips them.
+	@# Built, and the jobs run, without DEBUG, which would log every one of their queries;
+	@# migrate has run the system checks, so the server skips them.
 	DEBUG=0 $(MANAGE) migrate --verbosity 0
 	DEBUG=0 $(MANAGE) build_demo --if-empty
 	@# The job runner posts records whose public notice has closed and signs daily checkpoints.
-	$(MANAGE) run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	DEBUG=0 $(MANAGE) run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver 127.0.0.1:$(DEMO_PORT) --noreload --skip-checks
 
 test: $(VENV)/.dev-installed ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
