@@ -181,21 +181,25 @@ def inspect(
                 "passed": passed,
                 "inspector": actor.user,
                 "inspected_at": now,
+                "note": note,
             },
         )
         before = None
-        if not created:
+        if created:
+            if failed_items:
+                inspection.failed_items.add(*failed_items)
+        else:
             before = {
                 "passed": inspection.passed,
                 "failed_items": sorted(i.pk for i in inspection.failed_items.all()),
                 "note": inspection.note,
             }
-        inspection.passed = passed
-        inspection.note = note
-        inspection.inspector = actor.user
-        inspection.inspected_at = now
-        inspection.save()
-        inspection.failed_items.set(failed_items)
+            inspection.passed = passed
+            inspection.note = note
+            inspection.inspector = actor.user
+            inspection.inspected_at = now
+            inspection.save()
+            inspection.failed_items.set(failed_items)
         record_event(
             actor=actor,
             action="campaign.inspected",
