@@ -84,11 +84,15 @@ class Posting(models.Model):
 
 
 class Entry(models.Model):
-    village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (village, seq) constraint's index starts with it.
+    village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", db_index=False)
     # Position in the village's chain and Merkle tree: 1, 2, 3, … without gaps.
     seq = models.PositiveBigIntegerField()
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the (account, seq) index starts with it.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     measure = models.CharField(max_length=10, choices=Measure.choices)
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
@@ -99,7 +103,10 @@ class Entry(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True)
     previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # Not indexed: nothing looks an entry up by its hash, and (village, seq) is unique already.
+    # An index of random 64-character keys would be the ledger's largest, and every posting
+    # would write to a random page of it.
+    entry_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["village", "seq"]
@@ -186,9 +193,10 @@ class Standing(models.Model):
     household = models.OneToOneField(
         Household, primary_key=True, on_delete=models.PROTECT, related_name="standing"
     )
-    village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
-    township = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
-    county = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    # No indexes of their own: each place's score indexes below start with it.
+    village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", db_index=False)
+    township = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", db_index=False)
+    county = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", db_index=False)
     score = models.BigIntegerField(default=0)
     year = models.PositiveSmallIntegerField()
     year_score = models.BigIntegerField(default=0)

@@ -21,8 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Rank
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from jifen.ledger.models import ScoreCount, Standing
@@ -283,21 +282,23 @@ class Ranked:
 
 
 def village_ranking(village: Place, *, this_year: bool = False, limit: int = 20) -> list[Ranked]:
-    """The top of the village's ranking, with shared ranks for equal scores (one query)."""
+    """The top of the village's ranking, with shared ranks for equal scores (one query).
+
+    Every household above a row of the top is in the top too, so the top's ranks follow from
+    its own rows: the query reads ``limit`` rows down the (village, -score) index, however
+    large the village.
+    """
     field = "year_score" if this_year else "score"
     standings = Standing.objects.filter(village=village)
     if this_year:
         standings = standings.filter(year=timezone.localdate().year)
-    # Ordered as the rank is, so that the (village, -score) index serves the first rows.
-    top = (
-        standings.select_related("household__head")
-        .annotate(rank=Window(Rank(), order_by=F(field).desc()))
-        .order_by(f"-{field}", "household_id")[:limit]
-    )
-    return [
-        Ranked(rank=standing.rank, household=standing.household, score=getattr(standing, field))
-        for standing in top
-    ]
+    top = standings.select_related("household__head").order_by(f"-{field}", "household_id")
+    ranked: list[Ranked] = []
+    for place, standing in enumerate(top[:limit], start=1):
+        score = getattr(standing, field)
+        rank = ranked[-1].rank if ranked and ranked[-1].score == score else place
+        ranked.append(Ranked(rank=rank, household=standing.household, score=score))
+    return ranked
 
 
 def stars_for(village: Place, score: int) -> int:

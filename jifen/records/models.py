@@ -68,8 +68,13 @@ class Record(models.Model):
         VOID = "void", _("void (objection upheld)")
         POSTED = "posted", _("posted")
 
-    village = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="records")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="records")
+    # No indexes of their own: the indexes below start with them.
+    village = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     person = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT)
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="records")
     rule_version = models.ForeignKey(RulebookVersion, on_delete=models.PROTECT, related_name="+")

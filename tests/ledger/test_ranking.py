@@ -56,6 +56,19 @@ def test_equal_scores_share_a_rank(world: World, scored: dict[str, Household]) -
     assert listed[:4] == [("9-01", 1), ("9-02", 2), ("9-03", 2), ("9-04", 4)]
 
 
+def test_the_top_of_a_ranking_has_the_ranks_of_the_whole_village(
+    world: World, scored: dict[str, Household]
+) -> None:
+    # Cut inside the tie: the household left out does not move the one shown.
+    top = ranking.village_ranking(world.village, limit=2)
+    assert [(r.household.door_plate, r.rank, r.score) for r in top] == [
+        ("9-01", 1, 30),
+        ("9-02", 2, 20),
+    ]
+    for ranked in ranking.village_ranking(world.village, this_year=True):
+        assert ranked.rank == ranking.position(ranked.household, this_year=True).rank
+
+
 def test_households_with_nothing_posted_count_in_the_total(
     world: World, scored: dict[str, Household]
 ) -> None:
