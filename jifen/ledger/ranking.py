@@ -294,9 +294,9 @@ def village_ranking(village: Place, *, this_year: bool = False, limit: int = 20)
         standings = standings.filter(year=timezone.localdate().year)
     top = standings.select_related("household__head").order_by(f"-{field}", "household_id")
     ranked: list[Ranked] = []
-    for place, standing in enumerate(top[:limit], start=1):
+    for nth, standing in enumerate(top[:limit], start=1):
         score = getattr(standing, field)
-        rank = ranked[-1].rank if ranked and ranked[-1].score == score else place
+        rank = ranked[-1].rank if ranked and ranked[-1].score == score else nth
         ranked.append(Ranked(rank=rank, household=standing.household, score=score))
     return ranked
 
